@@ -1,0 +1,278 @@
+"""A scalar reverse-mode autograd engine: one `Value` per number, a DAG built as you compute.
+
+Every op builds its output with the *local derivatives* of the output with respect to each input,
+written beside the forward formula::
+
+    t = math.tanh(x)
+    return Value(t, (self,), "tanh", (1 - t * t,))      # d tanh/dx = 1 - tanh^2
+
+`backward()` is then one generic loop over a topological order: ``g[child] += local * g[node]``.
+There are no closures, so a node never refers back to itself and a graph makes no reference cycles:
+plain reference counting frees it as soon as the loss goes out of scope.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import numbers
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from operator import attrgetter
+
+__all__ = ["Value", "gc_paused", "topological_order"]
+
+_creation = itertools.count()  # creation order is a topological order: inputs exist before outputs
+
+
+def _as_float(x: object, where: str) -> float:
+    """`x` as a float, or a TypeError that names `where` and the offending value."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"{where} expects a real number, got {type(x).__name__} {x!r}")
+
+
+class Value:
+    """A scalar that remembers how it was computed, so it can be differentiated.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a
+    >>> grads = c.backward()
+    >>> a.grad, b.grad, grads[a]
+    (-2.0, 2.0, -2.0)
+
+    Gradients *accumulate*, as in PyTorch: a second `backward()` adds to `.grad`. Reset them with
+    `Module.zero_grad()`, `optimizer.zero_grad()` or by setting `v.grad = 0.0`.
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local", "_id", "_g")
+
+    def __init__(self, data, _prev=(), _op="", _local=(), label=""):
+        if type(data) is not float:  # ops always pass floats: the check costs one type() call
+            data = _as_float(data, "Value()")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self._prev = _prev  # inputs, in argument order (a tuple: drawings are deterministic)
+        self._op = _op  # what made this value, for display
+        self._local = _local  # d self / d input, one per input
+        self._id = next(_creation)
+
+    # ---- primitives: forward formula and local derivative side by side ----------------------
+
+    def __add__(self, other):
+        other = other if type(other) is Value else _lift(other, "+", self)
+        return Value(self.data + other.data, (self, other), "+", (1.0, 1.0))  # d(a+b) = 1, 1
+
+    def __mul__(self, other):
+        other = other if type(other) is Value else _lift(other, "*", self)
+        return Value(self.data * other.data, (self, other), "*", (other.data, self.data))  # d(ab) = b, a
+
+    def __pow__(self, other):
+        x = self.data
+        if type(other) is Value:  # x ** y, both variables: d/dx = y x^(y-1), d/dy = x^y log x
+            y = other.data
+            out = _power(x, y)
+            dlog = math.log(x) if x > 0 else (0.0 if x == 0 and y >= 0 else math.nan)
+            return Value(out, (self, other), "**", (_dpow(x, y), out * dlog))
+        y = _as_float(other, f"Value ** {other!r}: the exponent")
+        return Value(_power(x, y), (self,), f"**{y:g}", (_dpow(x, y),))  # d x^n/dx = n x^(n-1)
+
+    def relu(self):
+        x = self.data
+        if x > 0:
+            return Value(x, (self,), "relu", (1.0,))  # d relu/dx = 1 for x > 0
+        return Value(x if x != x else 0.0, (self,), "relu", (0.0,))  # 0 otherwise; NaN stays NaN
+
+    def tanh(self):
+        t = math.tanh(self.data)  # stable: tanh(1000) is 1.0, not inf/inf
+        return Value(t, (self,), "tanh", (1.0 - t * t,))  # d tanh/dx = 1 - tanh^2
+
+    def sigmoid(self):
+        x = self.data
+        if x >= 0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # exp(-x) would overflow for very negative x: use e^x / (1 + e^x)
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return Value(s, (self,), "sigmoid", (s * (1.0 - s),))  # d sigma/dx = sigma (1 - sigma)
+
+    def exp(self):
+        try:
+            e = math.exp(self.data)
+        except OverflowError:  # e^710 and beyond: inf, as NumPy and PyTorch give
+            e = math.inf
+        return Value(e, (self,), "exp", (e,))  # d e^x/dx = e^x
+
+    def log(self):
+        x = self.data
+        if x <= 0:
+            raise ValueError(f"log of a non-positive number: log({x!r}) is undefined")
+        return Value(math.log(x), (self,), "log", (1.0 / x,))  # d log x/dx = 1/x
+
+    def abs(self):
+        x = self.data
+        sign = 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else math.nan))
+        return Value(abs(x), (self,), "abs", (sign,))  # d|x|/dx = sign(x)
+
+    # ---- composites: built from the primitives -------------------------------------------------
+
+    def __neg__(self):  # -a
+        return self * -1.0
+
+    def __sub__(self, other):  # a - b = a + (-b)
+        if type(other) is Value:
+            return self + (-other)
+        return self + -_lift(other, "-", self).data
+
+    def __truediv__(self, other):  # a / b = a * b^-1
+        other = other if type(other) is Value else _lift(other, "/", self)
+        if other.data == 0:
+            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
+        return self * other**-1
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __rsub__(self, other):  # other - self
+        return _lift(other, "-", self) + (-self)
+
+    def __rtruediv__(self, other):  # other / self
+        return _lift(other, "/", self) / self
+
+    def __rpow__(self, other):  # other ** self
+        return _lift(other, "**", self) ** self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __float__(self):
+        return self.data
+
+    def item(self) -> float:
+        """The plain float, as `torch.Tensor.item()`."""
+        return self.data
+
+    # ---- reverse mode -------------------------------------------------------------------------
+
+    def backward(self, gradient: float = 1.0) -> Mapping[Value, float]:
+        """Backpropagate from this value: add d self/d v into `v.grad` for every `v` it depends on.
+
+        Returns a read-only mapping ``{value: gradient}`` of every node reached, for this call only
+        (`.grad` accumulates across calls; the mapping does not).
+        """
+        gradient = _as_float(gradient, "backward(gradient)")
+        topo = topological_order(self)
+        for node in topo:
+            node._g = 0.0  # this pass's gradient, kept apart from the accumulated .grad
+        self._g = gradient
+        for node in reversed(topo):
+            g = node._g
+            node.grad += g
+            # child._g += local * g for each input, unrolled: every op has one or two inputs, and this
+            # loop is most of backward's time (a zip() per node costs ~40% more)
+            prev = node._prev
+            if prev:
+                local = node._local
+                prev[0]._g += local[0] * g
+                if len(prev) == 2:
+                    prev[1]._g += local[1] * g
+        return _Gradients(topo, [node._g for node in topo])
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on (and root), each after all of its inputs.
+
+    Iterative, so a chain of 100,000 ops is fine. Nodes are created after their inputs, so sorting the
+    reachable nodes by creation order is a topological order (and a deterministic one).
+    """
+    seen, stack = {root}, [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return sorted(seen, key=_by_creation)
+
+
+_by_creation = attrgetter("_id")
+
+
+class _Gradients(Mapping):
+    """The read-only ``{value: gradient}`` mapping `backward()` returns (its dict is built on first use)."""
+
+    __slots__ = ("_nodes", "_grads", "_dict")
+
+    def __init__(self, nodes: list[Value], grads: list[float]):
+        self._nodes, self._grads, self._dict = nodes, grads, None
+
+    def _mapping(self) -> dict[Value, float]:
+        if self._dict is None:
+            self._dict = dict(zip(self._nodes, self._grads))
+        return self._dict
+
+    def __getitem__(self, value: Value) -> float:
+        return self._mapping()[value]
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __repr__(self) -> str:
+        return f"<gradients of {len(self)} values>"
+
+
+def _lift(other, op: str, value: Value) -> Value:
+    """`other` as a constant Value, or a TypeError naming the op and the operand."""
+    if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
+        return Value(float(other))
+    if isinstance(other, Value):
+        return other
+    raise TypeError(f"unsupported operand for {op}: {value!r} {op} {type(other).__name__} {other!r}")
+
+
+def _power(x: float, y: float) -> float:
+    """x ** y for real numbers, with errors that say what went wrong."""
+    if x < 0 and math.isfinite(y) and not y.is_integer():
+        raise ValueError(f"negative base to a fractional power: {x!r} ** {y!r} is not a real number")
+    if x == 0 and y < 0:
+        raise ZeroDivisionError(f"zero to a negative power: {x!r} ** {y!r} divides by zero")
+    try:
+        return x**y
+    except OverflowError:  # e.g. 10.0 ** 400: inf with the sign the exact result has
+        return -math.inf if x < 0 and y % 2 == 1 else math.inf
+
+
+def _dpow(x: float, y: float) -> float:
+    """d(x^y)/dx = y x^(y-1), with PyTorch's values where that formula is 0 * inf."""
+    if y == 0:
+        return 0.0
+    if x == 0 and y < 1:
+        return math.inf
+    return y * _power(x, y - 1)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a graph is built and differentiated.
+
+    Graphs of `Value`s hold no reference cycles, so reference counting alone frees them; the cyclic
+    collector only rescans the half-built graph again and again. The previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,108 @@
+"""`Module`: the base of every layer and model, for both engines (PyTorch's names and contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from ..engine import Value
+
+__all__ = ["Module", "is_parameter"]
+
+
+def is_parameter(x: object) -> bool:
+    """True for what a Module trains: a scalar `Value`, or a `Tensor` that requires grad."""
+    return isinstance(x, Value) or getattr(x, "requires_grad", False) is True
+
+
+class Module:
+    """Base class: parameters are found by walking attributes (Values, Tensors, Modules and lists of them).
+
+    Subclasses set their parameters and sub-modules as attributes in `__init__` and define `forward`.
+    """
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
+        """Yield ``(name, parameter)`` in definition order, names like ``layers.0.neurons.3.w.1``."""
+        yield from _walk(prefix, vars(self).items())
+
+    def parameters(self) -> list:
+        """All trainable parameters, in a stable order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to zero (gradients accumulate across `backward()` calls)."""
+        for p in self.parameters():
+            p.grad = np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
+
+    def state_dict(self) -> dict[str, object]:
+        """Parameter values by name: floats for scalar parameters, array copies for tensors."""
+        return {name: _copy(p.data) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Load parameter values by name. Checks everything first: on a mismatch nothing is changed."""
+        params = dict(self.named_parameters())
+        missing, unexpected = params.keys() - state.keys(), state.keys() - params.keys()
+        if missing or unexpected:
+            raise ValueError(
+                f"state_dict does not match {type(self).__name__}: "
+                f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}"
+            )
+        new = {}
+        for name, p in params.items():
+            value = state[name]
+            if isinstance(p.data, np.ndarray):
+                value = np.asarray(value, dtype=p.data.dtype)
+                if value.shape != p.data.shape:
+                    raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, expected {p.data.shape}")
+            elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+                value = float(value)
+            else:
+                raise TypeError(f"state_dict[{name!r}] must be a number, got {type(value).__name__}")
+            new[name] = value
+        for name, p in params.items():
+            p.data = new[name].copy() if isinstance(new[name], np.ndarray) else new[name]
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = [(n, m) for n, m in _children(vars(self).items())]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in children:
+            lines.append("  (" + name + "): " + repr(child).replace("\n", "\n  "))
+        return "\n".join(lines) + "\n)"
+
+
+def _walk(prefix: str, items) -> Iterator[tuple[str, object]]:
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if is_parameter(value):
+            yield name, value
+        elif isinstance(value, Module):
+            yield from value.named_parameters(name)
+        elif isinstance(value, (list, tuple)):
+            yield from _walk(name, enumerate(value))
+
+
+def _children(items) -> Iterator[tuple[str, Module]]:
+    """Direct sub-modules (also inside lists) for `repr`."""
+    for key, value in items:
+        if isinstance(value, Module):
+            yield str(key), value
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                if isinstance(v, Module):
+                    yield f"{key}.{i}", v
+
+
+def _copy(x):
+    return x.copy() if isinstance(x, np.ndarray) else x

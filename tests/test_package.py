@@ -1,0 +1,52 @@
+"""The package installs, imports lean, and ships `microgradx.widgets` from the top-level widgets/ folder."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import microgradx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_version_and_all():
+    assert microgradx.__version__.count(".") == 2
+    for name in microgradx.__all__:
+        assert hasattr(microgradx, name), name
+
+
+def test_core_import_does_not_pull_in_jupyter_or_drawing():
+    code = (
+        "import sys, microgradx; "
+        "bad = [m for m in ('ipywidgets', 'matplotlib', 'graphviz', 'IPython', 'torch', 'sklearn') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_widgets_subpackage_imports_from_editable_install():
+    import microgradx.widgets
+
+    assert Path(microgradx.widgets.__file__).resolve().parent == ROOT / "widgets"
+
+
+@pytest.mark.slow
+def test_built_wheel_contains_and_imports_widgets(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("microgradx-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "microgradx/widgets/__init__.py" in names
+    assert not any(n.startswith("widgets/") for n in names)
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    code = "import microgradx.widgets, microgradx; print(microgradx.widgets.__file__)"
+    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
+                         capture_output=True, text=True, check=True)
+    assert str(target) in out.stdout
