@@ -54,8 +54,9 @@ class SGD(Optimizer):
     nesterov else v).
     """
 
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False):
+    def __init__(
+        self, params, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False
+    ):
         super().__init__(params, lr)
         self.momentum = _check("momentum", momentum)
         self.weight_decay = _check("weight_decay", weight_decay)
@@ -82,8 +83,14 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba), the update of `torch.optim.Adam`, with L2 `weight_decay` added to the grad."""
 
-    def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         super().__init__(params, lr)
         self.betas = (_check("beta1", betas[0], high=1.0), _check("beta2", betas[1], high=1.0))
         self.eps = _check("eps", eps)

@@ -21,7 +21,8 @@ def test_version_and_all():
 def test_core_import_does_not_pull_in_jupyter_or_drawing():
     code = (
         "import sys, microgradx; "
-        "bad = [m for m in ('ipywidgets', 'matplotlib', 'graphviz', 'IPython', 'torch', 'sklearn') if m in sys.modules]; "
+        "heavy = ('ipywidgets', 'matplotlib', 'graphviz', 'IPython', 'torch', 'sklearn'); "
+        "bad = [m for m in heavy if m in sys.modules]; "
         "print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -37,7 +38,18 @@ def test_widgets_subpackage_imports_from_editable_install():
 @pytest.mark.slow
 def test_built_wheel_contains_and_imports_widgets(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
     )
     (wheel,) = tmp_path.glob("microgradx-*.whl")
@@ -47,6 +59,10 @@ def test_built_wheel_contains_and_imports_widgets(tmp_path):
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     code = "import microgradx.widgets, microgradx; print(microgradx.widgets.__file__)"
-    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(target) in out.stdout
