@@ -1,0 +1,143 @@
+"""Scalar nn: shapes, counts, seeds, errors, state_dict, and the moons demo reaching 100%."""
+
+import math
+import random
+
+import pytest
+import torch
+from sklearn.datasets import make_moons
+
+from microgradx import MLP, Layer, Neuron, Value, gc_paused
+from microgradx.losses import hinge_loss, l2_penalty
+
+
+def test_parameter_counts_match_the_architecture():
+    assert len(Neuron(3).parameters()) == 4
+    assert len(Layer(3, 5).parameters()) == 20
+    model = MLP(2, [16, 16, 1], seed=0)
+    assert len(model.parameters()) == (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1)
+    assert model.sizes == [2, 16, 16, 1]
+    assert model.activations == ["relu", "relu", "linear"]
+
+
+def test_named_parameters_are_stable_and_unique():
+    model = MLP(2, [3, 1], seed=0)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert len(set(names)) == len(names) == len(model.parameters())
+
+
+def test_same_seed_same_weights_and_generator_accepted():
+    a, b = MLP(2, [4, 1], seed=7), MLP(2, [4, 1], seed=7)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.data for p in a.parameters()] != [p.data for p in MLP(2, [4, 1], seed=8).parameters()]
+    c = MLP(2, [4, 1], seed=random.Random(7))
+    assert [p.data for p in a.parameters()] == [p.data for p in c.parameters()]
+    with pytest.raises(TypeError, match="seed"):
+        MLP(2, [1], seed="7")
+
+
+def test_outputs_match_torch_with_the_same_weights():
+    model = MLP(3, [4, 4, 2], activation="tanh", output_activation="sigmoid", seed=3)
+    x = [0.5, -1.0, 2.0]
+    out = model(x)
+    assert isinstance(out, list) and len(out) == 2
+    h = torch.tensor(x, dtype=torch.float64)
+    for layer in model.layers:
+        W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        act = layer.neurons[0].activation
+        h = h @ W.T + b
+        h = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "linear": lambda t: t}[act](h)
+    assert [o.data for o in out] == pytest.approx(h.tolist(), rel=1e-12)
+
+
+def test_single_output_is_a_value_and_inner_width_one_works():
+    model = MLP(2, [1, 3, 1], seed=0)
+    y = model([1.0, 2.0])
+    assert isinstance(y, Value)
+    y.backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), list)
+
+
+def test_nonlin_spelling_of_micrograd():
+    assert Neuron(2, nonlin=False).activation == "linear"
+    assert Neuron(2, nonlin=True).activation == "relu"
+
+
+@pytest.mark.parametrize(
+    ("make", "x", "message"),
+    [
+        (lambda: Layer(2, 3), [1.0, 2.0, 3.0], "Layer expects 2 inputs, got 3"),
+        (lambda: Neuron(3), [1.0], "Neuron expects 3 inputs, got 1"),
+        (lambda: MLP(2, [3, 1]), [1.0], "Layer expects 2 inputs, got 1"),
+    ],
+)
+def test_wrong_input_length_is_a_clear_error(make, x, message):
+    with pytest.raises(ValueError, match=message):
+        make()(x)
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="activation"):
+        MLP(2, [3, 1], activation="swish")
+    with pytest.raises(ValueError, match="nout"):
+        Layer(2, 0)
+    with pytest.raises(ValueError, match="nouts"):
+        MLP(2, [])
+
+
+def test_zero_grad_resets_accumulated_gradients():
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, -1.0]).backward()
+    assert any(p.grad for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_state_dict_round_trip_is_exact_and_checked():
+    a, b = MLP(2, [5, 1], seed=1), MLP(2, [5, 1], seed=2)
+    state = a.state_dict()
+    assert all(type(v) is float for v in state.values())
+    b.load_state_dict(state)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    before = b.state_dict()
+    bad = dict(state)
+    bad.pop("layers.0.neurons.0.b")
+    with pytest.raises(ValueError, match="missing"):
+        b.load_state_dict(bad)
+    wrong = dict(state, **{"layers.1.neurons.0.b": "zero"})
+    with pytest.raises(TypeError, match="number"):
+        b.load_state_dict(wrong)
+    assert b.state_dict() == before  # a failed load changes nothing
+
+
+def test_repr_is_readable():
+    assert repr(MLP(2, [3, 1], seed=0)) == (
+        "MLP(\n  (0): Layer(2, 3, activation='relu')\n  (1): Layer(3, 1, activation='linear')\n)"
+    )
+    assert repr(Neuron(2, "tanh")) == "Neuron(2, activation='tanh')"
+
+
+@pytest.mark.slow
+def test_moons_demo_reaches_100_percent_training_accuracy():
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
+    rows = [[float(a), float(b)] for a, b in X]
+    labels = [float(2 * t - 1) for t in y]
+    model = MLP(2, [16, 16, 1], seed=1337)
+    acc = 0.0
+    for k in range(100):
+        with gc_paused():
+            scores = [model(r) for r in rows]
+            loss = hinge_loss(scores, labels) + l2_penalty(model.parameters(), 1e-4)
+            acc = sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(labels)
+            model.zero_grad()
+            loss.backward()
+            lr = 1.0 - 0.9 * k / 100
+            for p in model.parameters():
+                p.data -= lr * p.grad
+        if acc == 1.0:
+            break
+        assert math.isfinite(loss.data)
+    assert acc == 1.0
