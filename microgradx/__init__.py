@@ -11,7 +11,8 @@
 from . import losses, nn, optim
 from .engine import Value, gc_paused
 from .nn import MLP, Layer, Module, Neuron
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Value", "gc_paused", "nn", "losses", "optim", "Module", "Neuron", "Layer", "MLP"]
+__all__ = ["__version__", "Value", "Tensor", "gc_paused", "nn", "losses", "optim", "Module", "Neuron", "Layer", "MLP"]

@@ -1,13 +1,17 @@
-"""Loss functions on lists of `Value`s (scores, predictions) and plain-number targets.
+"""Loss functions: on lists of `Value`s and plain-number targets, or on a `Tensor` and an array of targets.
 
-Each returns one `Value`, the mean over the batch, so `loss.backward()` fills every gradient.
+Each returns the mean over the batch as one `Value` (or one-element `Tensor`), so `loss.backward()` fills
+every gradient. The scalar paths build micrograd-granularity graphs; a `Tensor` takes the array path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from .engine import Value
+from .tensor import Tensor
 
 __all__ = [
     "hinge_loss",
@@ -15,6 +19,7 @@ __all__ = [
     "mse_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "l2_penalty",
     "accuracy",
 ]
@@ -40,6 +45,10 @@ def hinge_loss(scores: Sequence[Value], labels: Sequence[float]) -> Value:
     >>> hinge_loss([Value(2.0), Value(-0.5)], [1, 1]).data
     0.75
     """
+    if isinstance(scores, Tensor):
+        s, y = _tensor_pairs("hinge_loss", scores, labels)
+        _check_pm1("hinge_loss", y)
+        return (1 - s * y).relu().mean()
     pairs = _pairs("hinge_loss", scores, labels)
     if any(y not in (-1.0, 1.0) for _, y in pairs):
         raise ValueError("hinge_loss: labels must be -1 or +1 (got " + repr(sorted({y for _, y in pairs})) + ")")
@@ -51,6 +60,9 @@ svm_loss = hinge_loss
 
 def mse_loss(predictions: Sequence[Value], targets: Sequence[float]) -> Value:
     """Mean squared error, mean of (p - t)^2."""
+    if isinstance(predictions, Tensor):
+        p, t = _tensor_pairs("mse_loss", predictions, targets)
+        return ((p - t) ** 2).mean()
     return _mean([(p - t) ** 2 for p, t in _pairs("mse_loss", predictions, targets)])
 
 
@@ -59,6 +71,10 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[
 
     Its gradient is sigmoid(x) - t, as PyTorch's `binary_cross_entropy_with_logits`.
     """
+    if isinstance(logits, Tensor):
+        x, t = _tensor_pairs("binary_cross_entropy_with_logits", logits, targets)
+        _check_unit_array("binary_cross_entropy_with_logits", t)
+        return (x.softplus() - x * t).mean()
     pairs = _pairs("binary_cross_entropy_with_logits", logits, targets)
     _check_unit("binary_cross_entropy_with_logits", pairs)
     return _mean([_softplus(x) - x * t for x, t in pairs])
@@ -66,6 +82,16 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], targets: Sequence[
 
 def binary_cross_entropy(probabilities: Sequence[Value], targets: Sequence[float]) -> Value:
     """Binary cross-entropy from probabilities in (0, 1): -(t log p + (1 - t) log(1 - p))."""
+    if isinstance(probabilities, Tensor):
+        p, t = _tensor_pairs("binary_cross_entropy", probabilities, targets)
+        _check_unit_array("binary_cross_entropy", t)
+        outside = p.data[~((p.data > 0) & (p.data < 1))]
+        if outside.size:
+            raise ValueError(
+                f"binary_cross_entropy: probability {outside[0]!r} is outside (0, 1), where log is finite; "
+                "use binary_cross_entropy_with_logits on raw scores"
+            )
+        return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
     pairs = _pairs("binary_cross_entropy", probabilities, targets)
     _check_unit("binary_cross_entropy", pairs)
     for p, _ in pairs:
@@ -77,13 +103,50 @@ def binary_cross_entropy(probabilities: Sequence[Value], targets: Sequence[float
     return _mean([-(t * p.log() + (1 - t) * (1 - p).log()) for p, t in pairs])
 
 
+def cross_entropy(logits: Tensor, targets) -> Tensor:
+    """Mean of -log softmax(logits)[i, targets[i]]: logits (N, C), targets (N,) class indices 0..C-1.
+
+    >>> round(cross_entropy(Tensor([[2.0, 0.0], [0.0, 2.0]]), [0, 1]).item(), 4)
+    0.1269
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    n, c = logits.shape
+    if y.shape != (n,):
+        raise ValueError(f"cross_entropy: targets of shape {y.shape} do not fit logits of shape {logits.shape}")
+    if y.dtype.kind not in "iu":
+        if y.dtype.kind != "f" or not np.all(y == np.round(y)):
+            raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {y.dtype}")
+        y = y.astype(np.int64)
+    if n == 0:
+        raise ValueError("cross_entropy: empty batch")
+    if y.min() < 0 or y.max() >= c:
+        raise ValueError(f"cross_entropy: class index {int(y.min() if y.min() < 0 else y.max())} outside 0..{c - 1}")
+    return -logits.log_softmax(axis=1)[np.arange(n), y].mean()
+
+
 def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
     """alpha * sum(p^2): weight decay written as a loss term, as in micrograd's demo."""
+    parameters = list(parameters)
+    if any(isinstance(p, Tensor) for p in parameters):
+        return alpha * sum((p * p).sum() for p in parameters)
     return alpha * sum(p * p for p in parameters)
 
 
 def accuracy(scores: Sequence[Value], labels: Sequence[float]) -> float:
-    """Fraction of scores whose sign matches the label (labels in {-1, +1})."""
+    """Fraction of scores whose sign matches the label (labels in {-1, +1}).
+
+    For a Tensor of class scores (N, C) with C > 1, the fraction whose argmax is the class index label.
+    """
+    if isinstance(scores, Tensor):
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            y = np.asarray(labels)
+            if y.shape != scores.shape[:1]:
+                raise ValueError(f"accuracy: labels of shape {y.shape} do not fit scores of shape {scores.shape}")
+            return float(np.mean(scores.data.argmax(axis=1) == y))
+        s, y = _tensor_pairs("accuracy", scores, labels)
+        return float(np.mean((s.data > 0) == (y > 0)))
     pairs = _pairs("accuracy", scores, labels)
     return sum((s.data > 0) == (y > 0) for s, y in pairs) / len(pairs)
 
@@ -93,6 +156,32 @@ def _softplus(x: Value) -> Value:
     if x.data >= 0:
         return x + (1 + (-x).exp()).log()
     return (1 + x.exp()).log()
+
+
+def _tensor_pairs(name: str, outputs: Tensor, targets) -> tuple[Tensor, np.ndarray]:
+    """Outputs and targets of one shape: (N, 1) outputs are read as (N,) against (N,) targets."""
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: targets must be real numbers, got dtype {t.dtype}")
+    t = t.astype(outputs.dtype)
+    if outputs.ndim == 2 and outputs.shape[1] == 1 and t.shape == outputs.shape[:1]:
+        outputs = outputs.reshape(-1)
+    if outputs.shape != t.shape:
+        raise ValueError(f"{name}: outputs of shape {outputs.shape} but targets of shape {t.shape}")
+    if outputs.size == 0:
+        raise ValueError(f"{name}: empty batch")
+    return outputs, t
+
+
+def _check_pm1(name: str, y: np.ndarray) -> None:
+    if not np.all((y == -1) | (y == 1)):
+        raise ValueError(f"{name}: labels must be -1 or +1 (got {sorted(set(np.unique(y).tolist()))[:5]!r})")
+
+
+def _check_unit_array(name: str, t: np.ndarray) -> None:
+    bad = t[~((t >= 0) & (t <= 1))]
+    if bad.size:
+        raise ValueError(f"{name}: targets must lie in [0, 1], got {bad[0]!r}")
 
 
 def _check_unit(name: str, pairs) -> None:

@@ -1,0 +1,283 @@
+"""Tensor engine vs PyTorch CPU, hand-written NumPy and the scalar engine, on the same models, data and loss.
+
+1. One full-batch SGD step of MLP(2, [16, 16, 1]) with the hinge loss on 100 moons points: our Tensor
+   engine, torch float64 and float32, NumPy written by hand (the floor: no graph at all) and the scalar
+   `Value` engine (GC paused, as our trainer runs it). All start from the same weights; the first step's
+   losses are checked equal before anything is timed.
+2. One epoch of a small CNN on scikit-learn's digits (1347 training images, batches of 64, Adam).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    from ._timing import median_time
+except ImportError:  # run as a script
+    from _timing import median_time
+
+from microgradx import MLP, Tensor, gc_paused, losses, nn, optim
+
+STEPS_PER_CALL = 20  # a step takes ~100 us: time 20 in a row and divide
+LR = 0.1
+
+
+def moons():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(100, noise=0.1, random_state=0)
+    return X, 2.0 * y - 1.0
+
+
+# ---- the MLP step, five ways -------------------------------------------------------------------------
+
+
+def ours_step(scalar: MLP, X, y):
+    model = nn.Sequential.from_mlp(scalar)
+    opt = optim.SGD(model.parameters(), lr=LR)
+    Xt = Tensor(X)
+
+    def step():
+        opt.zero_grad()
+        loss = losses.hinge_loss(model(Xt), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def scalar_step(scalar: MLP, X, y):
+    model = MLP(2, [16, 16, 1], seed=0)
+    model.load_state_dict(scalar.state_dict())
+    opt = optim.SGD(model.parameters(), lr=LR)
+    rows = [list(map(float, x)) for x in X]
+
+    def step():
+        with gc_paused():
+            opt.zero_grad()
+            loss = losses.hinge_loss([model(x) for x in rows], y)
+            loss.backward()
+            opt.step()
+            return loss.data
+
+    return step
+
+
+def weights(scalar: MLP) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [
+        (np.array([[w.data for w in n.w] for n in layer.neurons]), np.array([n.b.data for n in layer.neurons]))
+        for layer in scalar.layers
+    ]
+
+
+def numpy_step(scalar: MLP, X, y):
+    """Forward and backward written out by hand: what any graph-building engine is compared against."""
+    params = [(W.copy(), b.copy()) for W, b in weights(scalar)]
+
+    def step():
+        acts = [X]
+        for i, (W, b) in enumerate(params):
+            z = acts[-1] @ W.T + b
+            acts.append(np.maximum(z, 0) if i < len(params) - 1 else z)
+        margin = 1 - y * acts[-1][:, 0]
+        loss = np.maximum(margin, 0).mean()
+        g = ((margin > 0) * -y / len(y))[:, None]
+        for i in range(len(params) - 1, -1, -1):
+            W, b = params[i]
+            gW, gb = g.T @ acts[i], g.sum(axis=0)
+            if i:
+                g = (g @ W) * (acts[i] > 0)
+            W -= LR * gW
+            b -= LR * gb
+        return loss
+
+    return step
+
+
+def one_thread(step):
+    """Run a step with one thread for torch and for NumPy's BLAS: on a busy 2-core machine, idle worker
+    threads spinning for work cost more than tiny matrices gain from them."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    def run():
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with threadpool_limits(1):
+                return step()
+        finally:
+            torch.set_num_threads(before)
+
+    return run
+
+
+def torch_step(scalar: MLP, X, y, dtype):
+    import torch
+
+    tn = torch.nn
+    model = tn.Sequential(tn.Linear(2, 16), tn.ReLU(), tn.Linear(16, 16), tn.ReLU(), tn.Linear(16, 1)).to(dtype)
+    with torch.no_grad():
+        for layer, (W, b) in zip(model[::2], weights(scalar)):
+            layer.weight.copy_(torch.tensor(W))
+            layer.bias.copy_(torch.tensor(b))
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.relu(1 - model(Xt)[:, 0] * yt).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def repeated(step, n=STEPS_PER_CALL):
+    def run():
+        for _ in range(n):
+            step()
+
+    return run
+
+
+def mlp_rows(quick: bool) -> list[dict]:
+    import torch
+
+    X, y = moons()
+    scalar = MLP(2, [16, 16, 1], seed=1337)
+    steps = {
+        "ours": ours_step(scalar, X, y),
+        "torch float64": torch_step(scalar, X, y, torch.float64),
+        "torch float32": torch_step(scalar, X, y, torch.float32),
+        "torch float64, 1 thread": one_thread(torch_step(scalar, X, y, torch.float64)),
+        "numpy by hand (the floor)": numpy_step(scalar, X, y),
+        "scalar Value engine, GC paused": scalar_step(scalar, X, y),
+    }
+    first = {name: step() for name, step in steps.items()}  # same weights, same data: same loss
+    for name, loss in first.items():
+        if abs(loss - first["ours"]) > 1e-5:
+            raise AssertionError(f"{name} computes loss {loss}, ours {first['ours']}: not the same step")
+    repeat = 3 if quick else 7
+    per_step = {
+        name: median_time(repeated(step), repeat=repeat) / STEPS_PER_CALL
+        for name, step in steps.items()
+        if not name.startswith("scalar")
+    }
+    per_step["scalar Value engine, GC paused"] = median_time(
+        steps["scalar Value engine, GC paused"], 1 if quick else 3, 1
+    )
+    ours_1 = median_time(one_thread(repeated(steps["ours"])), repeat=repeat) / STEPS_PER_CALL
+    group = "tensor: MLP(2, [16, 16, 1]) full-batch SGD step, hinge loss, 100 moons points"
+    note = f"default threads (torch: {torch.get_num_threads()}); same weights, first-step losses checked equal"
+    rows = [
+        {"group": group, "case": "Tensor float64 step", "ours_s": per_step["ours"], "peer": name,
+         "peer_s": per_step[name], "note": note if name == "torch float64" else ""}
+        for name in steps if name not in ("ours", "torch float64, 1 thread")
+    ]  # fmt: skip
+    rows.insert(2, {"group": group, "case": "Tensor float64 step, 1 thread", "ours_s": ours_1,
+                    "peer": "torch float64, 1 thread", "peer_s": per_step["torch float64, 1 thread"],
+                    "note": "torch and NumPy's BLAS both limited to one thread"})  # fmt: skip
+    return rows
+
+
+# ---- the digits CNN epoch ----------------------------------------------------------------------------
+
+
+def digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    X, y = (d.images / 16.0)[:, None], d.target
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def cnn(seed=0):
+    rng = np.random.default_rng(seed)
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1, seed=rng),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, seed=rng),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 10, seed=rng),
+    )
+
+
+def ours_epoch(Xtr, ytr, batches):
+    model = cnn()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+
+    def epoch():
+        for b in batches:
+            opt.zero_grad()
+            losses.cross_entropy(model(Xtr[b]), ytr[b]).backward()
+            opt.step()
+
+    return epoch, model
+
+
+def torch_epoch(Xtr, ytr, batches, state, dtype):
+    import torch
+    import torch.nn.functional as F
+
+    tn = torch.nn
+    model = tn.Sequential(
+        tn.Conv2d(1, 8, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Conv2d(8, 16, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
+        tn.Flatten(), tn.Linear(64, 10),
+    ).to(dtype)  # fmt: skip
+    model.load_state_dict({k: torch.tensor(v, dtype=dtype) for k, v in state.items()})
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    X, y = torch.tensor(Xtr, dtype=dtype), torch.tensor(ytr)
+    tb = [torch.tensor(b) for b in batches]
+
+    def epoch():
+        for b in tb:
+            opt.zero_grad()
+            F.cross_entropy(model(X[b]), y[b]).backward()
+            opt.step()
+
+    return epoch
+
+
+def cnn_rows(quick: bool) -> list[dict]:
+    import torch
+
+    Xtr, Xte, ytr, yte = digits()
+    order = np.random.default_rng(0).permutation(len(Xtr))
+    batches = [order[i : i + 64] for i in range(0, len(order), 64)]
+    ours, model = ours_epoch(Xtr, ytr, batches)
+    state = model.state_dict()
+    repeat = 2 if quick else 5
+    t_ours = median_time(ours, repeat=repeat, warmup=1)
+    acc = losses.accuracy(model(Xte), yte)
+    group = f"tensor: digits CNN, one epoch ({len(Xtr)} images, batches of 64, Adam)"
+    rows = []
+    for name, dtype, threads in [
+        ("torch float64", torch.float64, None),
+        ("torch float32", torch.float32, None),
+        ("torch float64, 1 thread", torch.float64, 1),
+    ]:
+        epoch = torch_epoch(Xtr, ytr, batches, state, dtype)
+        t = median_time(epoch if threads is None else one_thread(epoch), repeat=repeat, warmup=1)
+        mine = t_ours if threads is None else median_time(one_thread(ours), repeat=repeat, warmup=1)
+        note = f"after these epochs ours reaches {acc:.1%} test accuracy" if name == "torch float64" else ""
+        note = "torch and NumPy's BLAS both limited to one thread" if threads else note
+        case = "Tensor float64 epoch" + (", 1 thread" if threads else "")
+        rows.append({"group": group, "case": case, "ours_s": mine, "peer": name, "peer_s": t, "note": note})
+    return rows
+
+
+def run(quick: bool = False) -> list[dict]:
+    return mlp_rows(quick) + cnn_rows(quick)
+
+
+if __name__ == "__main__":
+    for row in run(quick=True):
+        print(row)
