@@ -8,11 +8,27 @@
 8.0
 """
 
-from . import losses, nn, optim
+from . import data, losses, nn, optim, train
 from .engine import Value, gc_paused
 from .nn import MLP, Layer, Module, Neuron
 from .tensor import Tensor
+from .train import Trainer
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Value", "Tensor", "gc_paused", "nn", "losses", "optim", "Module", "Neuron", "Layer", "MLP"]
+__all__ = [
+    "__version__",
+    "Value",
+    "Tensor",
+    "gc_paused",
+    "nn",
+    "losses",
+    "optim",
+    "data",
+    "train",
+    "Trainer",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+]

@@ -1,0 +1,139 @@
+"""Grid evaluation with NumPy agrees with the models themselves; BoundaryPlot redraws in place and renders PNG."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from microgradx import MLP, Layer, Neuron, Value
+from microgradx.data import moons, xor
+from microgradx.nn import Linear, Sequential, Tanh
+from microgradx.plot import BoundaryPlot, grid_scores, history_png, make_grid, predict
+from microgradx.tensor import Tensor
+from microgradx.train import Trainer
+
+POINTS = np.random.default_rng(0).normal(scale=2.0, size=(64, 2))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_predict_matches_the_scalar_mlp(activation):
+    model = MLP(2, [7, 5, 1], activation=activation, output_activation="tanh", seed=3)
+    expected = [model(row).data for row in POINTS.tolist()]
+    np.testing.assert_allclose(predict(model, POINTS), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_predict_matches_layer_neuron_and_multi_output_mlp():
+    layer, neuron, wide = Layer(2, 3, "sigmoid", seed=1), Neuron(2, "tanh", seed=2), MLP(2, [4, 3], seed=3)
+    np.testing.assert_allclose(
+        predict(layer, POINTS), [[v.data for v in layer(r)] for r in POINTS.tolist()], rtol=1e-12
+    )
+    np.testing.assert_allclose(predict(neuron, POINTS), [neuron(r).data for r in POINTS.tolist()], rtol=1e-12)
+    assert predict(wide, POINTS).shape == (64, 3)
+
+
+def test_predict_matches_a_tensor_model_and_a_function():
+    model = Sequential(Linear(2, 5, seed=0), Tanh(), Linear(5, 1, seed=1))
+    np.testing.assert_array_equal(predict(model, POINTS), model(Tensor(POINTS)).data[:, 0])
+    np.testing.assert_array_equal(predict(lambda X: X[:, 0] - X[:, 1], POINTS), POINTS[:, 0] - POINTS[:, 1])
+
+
+def test_predict_on_a_trained_model_with_feature_maps():
+    data = xor(n=60, seed=0).with_features("x1", "x2", "x1*x2", "sin(x1)")
+    model = MLP(4, [6, 1], seed=0)
+    Trainer(model, "hinge", "sgd", data, lr=0.05).fit(3)
+    scores, extent = grid_scores(model, data, resolution=9)
+    grid, _ = make_grid(data, resolution=9)
+    x1, x2 = grid[:, 0], grid[:, 1]
+    expected = [model([a, b, a * b, np.sin(a)]).data for a, b in zip(x1.tolist(), x2.tolist())]
+    np.testing.assert_allclose(scores.ravel(), expected, rtol=1e-12, atol=1e-12)
+    assert extent[0] < data.X[:, 0].min() and extent[3] > data.X[:, 1].max()
+
+
+def test_grid_rows_run_bottom_to_top():
+    data = moons(n=20, seed=0)
+    scores, (x0, x1, y0, y1) = grid_scores(lambda X: X[:, 1], data, resolution=5)
+    np.testing.assert_allclose(scores[:, 0], np.linspace(y0, y1, 5))  # row 0 is the bottom (origin="lower")
+    assert (scores == scores[:, :1]).all()
+
+
+def test_predict_errors():
+    with pytest.raises(ValueError, match=r"2-D array \(n, d\), got shape \(2,\)"):
+        predict(MLP(2, [1]), np.zeros(2))
+    with pytest.raises(ValueError, match="reads 2 inputs, X has 3 columns"):
+        predict(MLP(2, [1]), np.zeros((4, 3)))
+
+    class Custom(MLP.__mro__[1]):  # a scalar Module predict cannot turn into arrays
+        def __init__(self):
+            self.w = Value(1.0)
+
+        def forward(self, x):
+            return self.w * x[0]
+
+    with pytest.raises(TypeError, match="cannot turn a scalar Custom into arrays"):
+        predict(Custom(), POINTS)
+
+
+def _png(data: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(data))
+    image.verify()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_boundary_plot_renders_and_updates_in_place():
+    data = moons(n=60, seed=0, test_ratio=0.25)
+    plot = BoundaryPlot(data, resolution=40)
+    model = MLP(2, [8, 1], seed=0)
+    trainer = Trainer(model, "hinge", "sgd", data, lr=0.3)
+    trainer.fit(2)
+    figure, image = plot.figure, plot.image
+    plot.update(model, trainer.history)
+    first = plot.to_png()
+    assert first == plot.to_png()  # no timestamp: the same picture gives the same bytes
+    pixels = _png(first)
+    assert pixels.shape == (400, 860, 3)
+    trainer.fit(20)
+    plot.update(model, trainer.history)
+    second = _png(plot.to_png())
+    assert plot.figure is figure and plot.image is image and len(figure.axes) == 2
+    assert (second != pixels).any()
+    assert np.array_equal(plot.image.get_array().shape[:2], (40, 40))
+    assert "22 steps" in plot.title.get_text() and "test" in plot.title.get_text()
+    assert plot.loss_ax.get_xlim()[1] >= 22  # the loss axis grew with the history
+
+
+def test_blitted_frame_equals_a_full_redraw():
+    """The cached background plus redrawn artists gives the same pixels as drawing everything afresh."""
+    data = moons(n=40, seed=1, test_ratio=0.25)
+    model = MLP(2, [8, 1], seed=1)
+    trainer = Trainer(model, "hinge", "sgd", data, lr=0.3)
+    plot = BoundaryPlot(data, resolution=30)
+    plot.update(model, trainer.fit(3))
+    plot.to_png()
+    plot.update(model, trainer.fit(2))
+    blitted = _png(plot.to_png())
+    fresh = BoundaryPlot(data, resolution=30)
+    fresh.update(model, trainer.history)
+    np.testing.assert_array_equal(blitted, _png(fresh.to_png()))
+
+
+def test_boundary_shows_the_sign_of_the_score():
+    data = moons(n=30, seed=0)
+    plot = BoundaryPlot(data, resolution=20, show_loss=False)
+    plot.update(lambda X: X[:, 0] - 0.5)  # positive (blue) to the right of x1 = 0.5
+    rgba = plot.image.get_array()
+    left, right = rgba[10, 1, :3], rgba[10, -2, :3]
+    assert right[2] > right[0] and left[0] > left[2]  # blue right, orange left
+    assert len(plot.figure.axes) == 1 and _png(plot.to_png()).shape == (400, 400, 3)
+
+
+def test_history_png_and_errors():
+    data = moons(n=30, seed=0, test_ratio=0.2)
+    trainer = Trainer(MLP(2, [4, 1], seed=0), "hinge", "sgd", data)
+    assert _png(history_png(trainer.fit(3))).shape == (350, 600, 3)
+    with pytest.raises(ValueError, match="history is empty"):
+        history_png([])
+    with pytest.raises(ValueError, match="resolution must be an integer"):
+        BoundaryPlot(data, resolution=1)
+    with pytest.raises(TypeError, match="must be a microgradx.data.Dataset"):
+        BoundaryPlot(np.zeros((3, 2)))
