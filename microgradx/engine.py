@@ -47,6 +47,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_local", "_id", "_g")
+    __array_ufunc__ = None  # ndarray * Value defers to Value.__rmul__ instead of making an object array
 
     def __init__(self, data, _prev=(), _op="", _local=(), label=""):
         if type(data) is not float:  # ops always pass floats: the check costs one type() call
@@ -124,7 +125,7 @@ class Value:
     def __sub__(self, other):  # a - b = a + (-b)
         if type(other) is Value:
             return self + (-other)
-        return self + -_lift(other, "-", self).data
+        return self + -_as_float(other, "the right operand of -")
 
     def __truediv__(self, other):  # a / b = a * b^-1
         other = other if type(other) is Value else _lift(other, "/", self)

@@ -87,13 +87,7 @@ def _tensor_steps(root, topo: list, gradient) -> Iterator[Step]:
     """The Tensor engine's backward loop (`Tensor.backward`), with the gradients kept here, not in `.grad`."""
     from .tensor import _unbroadcast
 
-    if not root.requires_grad:
-        raise ValueError("backward_steps(): the root Tensor does not require grad, so no gradient flows")
-    if gradient is None:
-        if root.data.size != 1:
-            raise ValueError(f"backward_steps() on a Tensor of shape {root.data.shape} needs a gradient of that shape")
-        gradient = np.ones_like(root.data)
-    grads = {id(root): np.asarray(gradient, dtype=root.data.dtype)}
+    grads = {id(root): root._seed_gradient(gradient, "backward_steps()")}
     i = 0
     for node in reversed(topo):
         g = grads.get(id(node))

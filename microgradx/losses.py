@@ -36,7 +36,7 @@ def _pairs(name: str, outputs, targets) -> list[tuple]:
 
 
 def _mean(terms: list) -> Value:
-    return sum(terms) * (1.0 / len(terms))
+    return sum(terms[1:], terms[0]) * (1.0 / len(terms))  # no "0 +" node in the drawn graph
 
 
 def hinge_loss(scores: Sequence[Value], labels: Sequence[float]) -> Value:

@@ -7,6 +7,7 @@ They work on any list of parameters that have `.data` and `.grad`: scalar `Value
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -15,7 +16,7 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 def _check(name: str, value: float, low: float = 0.0, high: float = math.inf, *, strict: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < low or value > high or (strict and value == low):
         raise ValueError(f"invalid {name}: {value!r}")
     return float(value)
@@ -93,6 +94,8 @@ class Adam(Optimizer):
     ):
         super().__init__(params, lr)
         self.betas = (_check("beta1", betas[0], high=1.0), _check("beta2", betas[1], high=1.0))
+        if max(self.betas) >= 1.0:  # 1 - beta^t would be 0: the bias correction divides by it
+            raise ValueError(f"invalid betas {betas!r}: each must be in [0, 1)")
         self.eps = _check("eps", eps)
         self.weight_decay = _check("weight_decay", weight_decay)
         self.t = 0

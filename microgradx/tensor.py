@@ -156,16 +156,27 @@ class Tensor:
             y = other.data
             with np.errstate(all="ignore"):
                 out = _broadcasting(np.power, self, other, "**")
-                dx = y * x ** (y - 1)
-                dy = out * np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))
-            return _result(out, (self, other), "**", lambda g: (g * dx, g * dy))
+
+            def backward(g):
+                with np.errstate(all="ignore"):
+                    dx = np.where(y == 0, 0.0, y * x ** (y - 1))
+                    dy = out * np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))
+                return g * dx, g * dy
+
+            return _result(out, (self, other), "**", backward)
         if not isinstance(other, numbers.Real):
             raise TypeError(f"Tensor ** {type(other).__name__}: the exponent must be a number or a Tensor")
         p = float(other)
         with np.errstate(all="ignore"):
             out = x**p
-            dx = p * x ** (p - 1) if p != 2 else 2 * x
-        return _result(out, (self,), f"**{p:g}", lambda g: (g * dx,))  # d x^p/dx = p x^(p-1)
+
+        def backward(g):  # d x^p/dx = p x^(p-1), and 0 for p = 0 (PyTorch's value at x = 0 too)
+            if p == 0:
+                return (np.zeros_like(g),)
+            with np.errstate(all="ignore"):
+                return (g * (2 * x if p == 2 else p * x ** (p - 1)),)
+
+        return _result(out, (self,), f"**{p:g}", backward)
 
     def __neg__(self):
         return _result(-self.data, (self,), "neg", lambda g: (-g,))  # d(-x) = -1
@@ -190,7 +201,8 @@ class Tensor:
     def relu(self):
         x = self.data
         mask = x > 0
-        return _result(x * mask, (self,), "relu", lambda g: (g * mask,))  # 1 where x > 0, else 0
+        out = np.where(x <= 0, x.dtype.type(0), x)  # 0 for x <= 0 (not -0.0), NaN stays NaN
+        return _result(out, (self,), "relu", lambda g: (g * mask,))  # 1 where x > 0, else 0
 
     def tanh(self):
         t = np.tanh(self.data)
@@ -265,12 +277,12 @@ class Tensor:
         out = self.data.mean(axis=axis, keepdims=keepdims)
         return _result(out, (self,), "mean", lambda g: (_expand(g / n, shape, axis, keepdims),))  # 1/n each
 
-    def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
         """Largest entry over `axis`; ties share the gradient equally (as `torch.amax`)."""
-        axis, keepdims = _axes(self, "max", axis, dim, keepdims, keepdim)
+        axis, keepdims = _axes(self, "amax", axis, dim, keepdims, keepdim)
         x, shape = self.data, self.shape
         if x.size == 0:
-            raise ValueError(f"max: empty Tensor of shape {shape} has no maximum")
+            raise ValueError(f"amax: empty Tensor of shape {shape} has no maximum")
         m = x.max(axis=axis, keepdims=True)
         out = m if keepdims else m.reshape([n for i, n in enumerate(shape) if axis is not None and i not in axis])
 
@@ -279,6 +291,16 @@ class Tensor:
             return (_expand(g, shape, axis, keepdims) * winners / winners.sum(axis=axis, keepdims=True),)
 
         return _result(out, (self,), "max", backward)
+
+    def max(self, *args, **kwargs):
+        """The largest entry, as `torch.max(t)`. Over a dimension use `amax(dim)`: PyTorch's `max(dim)`
+        returns (values, indices), which this engine does not, so it refuses rather than unpack wrongly."""
+        if args or kwargs:
+            raise TypeError("Tensor.max() takes no dimension here; use amax(dim) for the largest values over dim")
+        return self.amax()
+
+    def __iter__(self):
+        raise TypeError("a Tensor is not iterable; index it (t[i]) or use t.data")
 
     # ---- shape ----------------------------------------------------------------------------------
 
@@ -379,29 +401,32 @@ class Tensor:
         shape (the vector in the vector-Jacobian product). Returns a read-only mapping
         ``{tensor: gradient}`` for this call only (`.grad` accumulates; the mapping does not).
         """
-        if not self.requires_grad:
-            raise ValueError(
-                "backward(): this Tensor does not require grad; create the inputs you want gradients for "
-                "with requires_grad=True"
-            )
-        if gradient is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward() on a Tensor of shape {self.shape} needs a gradient argument of that shape; "
-                    "only a one-element Tensor (e.g. a loss) can start backpropagation without one"
-                )
-            gradient = np.ones_like(self.data)
-        else:
-            gradient = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient, "backward(gradient)")
-            if gradient.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {gradient.shape}, expected {self.shape}")
-            gradient = gradient.astype(self.dtype, copy=False)
+        gradient = self._seed_gradient(gradient, "backward()")
         grads = {self: gradient}
         nodes = []
         with np.errstate(all="ignore"):  # inf and nan flow through as in PyTorch, without warnings
             self._backpropagate(grads, nodes)
         nodes.reverse()
         return _Gradients(nodes, [grads[n] for n in nodes])
+
+    def _seed_gradient(self, gradient, who: str) -> np.ndarray:
+        """The checked starting gradient of a backward pass from this tensor (`who` names the caller)."""
+        if not self.requires_grad:
+            raise ValueError(
+                f"{who}: this Tensor does not require grad; create the inputs you want gradients for "
+                "with requires_grad=True"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"{who} on a Tensor of shape {self.shape} needs a gradient argument of that shape; "
+                    "only a one-element Tensor (e.g. a loss) can start backpropagation without one"
+                )
+            return np.ones_like(self.data)
+        gradient = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient, f"{who} gradient")
+        if gradient.shape != self.shape:
+            raise ValueError(f"{who}: gradient has shape {gradient.shape}, expected {self.shape}")
+        return gradient.astype(self.dtype, copy=False)
 
     def _backpropagate(self, grads: dict, nodes: list) -> None:
         for node in reversed(topological_order(self)):
@@ -443,6 +468,8 @@ def linear(x, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     X, W = x.data, weight.data
     if W.ndim != 2 or X.ndim == 0 or X.shape[-1] != W.shape[1]:
         raise ValueError(f"linear: input of shape {X.shape} does not fit weight of shape {W.shape} (out, in)")
+    if bias is not None and bias.shape != (W.shape[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not fit {W.shape[0]} outputs")
     out = X @ W.T
     if bias is not None:
         out += bias.data
@@ -496,6 +523,7 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     kernel = im2col.pair(kernel_size, "kernel_size", "max_pool2d", 1)
     stride = kernel if stride is None else im2col.pair(stride, "stride", "max_pool2d", 1)
     padding = im2col.pair(padding, "padding", "max_pool2d")
+    x = x if isinstance(x, Tensor) else Tensor(x)
     X = x.data
     if X.ndim != 4:
         raise ValueError(f"max_pool2d: input must be (N, C, H, W), got shape {X.shape}")

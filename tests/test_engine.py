@@ -197,6 +197,19 @@ def test_repr_shows_data_grad_and_label():
     assert repr(v) == "Value(data=2, grad=0.5, label='w')"
 
 
+def test_numpy_arrays_do_not_silently_make_object_arrays():
+    import numpy as np
+
+    with pytest.raises(TypeError, match="ndarray"):
+        np.array([1.0, 2.0]) * Value(2.0)
+    assert (np.float64(2.0) * Value(3.0)).data == 6.0
+
+
+@pytest.mark.parametrize("name", ["relu", "abs"])
+def test_kinks_at_zero_match_torch(name):
+    assert_matches(UNARY[name], 0.0)
+
+
 def test_accepts_ints_and_numpy_scalars():
     import numpy as np
 

@@ -180,12 +180,12 @@ def test_mlp_on_moons_matches_the_scalar_engine_step_by_step(activation):
         fast_opt.zero_grad()
         loss.backward()
         fast_loss.backward()
-        for lin, layer in zip(fast.modules[::2], scalar.layers):
+        for lin, layer in zip(fast.layers[::2], scalar.layers):
             close(lin.weight.grad, [[w.grad for w in n.w] for n in layer.neurons])
             close(lin.bias.grad, [n.b.grad for n in layer.neurons])
         scalar_opt.step()
         fast_opt.step()
-    for lin, layer in zip(fast.modules[::2], scalar.layers):
+    for lin, layer in zip(fast.layers[::2], scalar.layers):
         close(lin.weight.data, [[w.data for w in n.w] for n in layer.neurons])
     assert losses.accuracy(fast(X), y) == losses.accuracy([scalar(list(x)) for x in X], y)
 
@@ -193,7 +193,7 @@ def test_mlp_on_moons_matches_the_scalar_engine_step_by_step(activation):
 def test_from_mlp_keeps_output_activation_and_rejects_non_mlps():
     scalar = MLP(2, [3, 2], output_activation="sigmoid", seed=0)
     fast = nn.Sequential.from_mlp(scalar)
-    assert isinstance(fast.modules[-1], nn.Sigmoid)
+    assert isinstance(fast.layers[-1], nn.Sigmoid)
     close(fast(np.array([[0.3, -0.2]])).data[0], [v.data for v in scalar([0.3, -0.2])])
     with pytest.raises(TypeError, match="from_mlp needs a scalar nn.MLP"):
         nn.Sequential.from_mlp(fast)

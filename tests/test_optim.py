@@ -48,6 +48,12 @@ def test_adam_matches_torch(kwargs):
     assert ours == pytest.approx(theirs, rel=1e-12)
 
 
+def test_numpy_numbers_are_accepted_as_hyperparameters():
+    import numpy as np
+
+    assert SGD([Value(1.0)], lr=np.float32(0.5), momentum=np.float64(0.9)).lr == 0.5
+
+
 def test_lr_can_change_between_steps():
     p = Value(1.0)
     opt = SGD([p], lr=0.5)
@@ -66,6 +72,7 @@ def test_lr_can_change_between_steps():
         (lambda: SGD([], lr=0.1), "empty parameter list"),
         (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), "Nesterov"),
         (lambda: Adam([Value(1.0)], betas=(1.5, 0.9)), "beta1"),
+        (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), "betas"),
     ],
 )
 def test_bad_hyperparameters(make, message):

@@ -176,7 +176,7 @@ class Sequential(Module):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
-        self.modules = list(modules)
+        self.layers = list(modules)
 
     @classmethod
     def from_mlp(cls, mlp: MLP, dtype=np.float64) -> Sequential:
@@ -201,23 +201,23 @@ class Sequential(Module):
         return cls(*modules)
 
     def forward(self, x) -> Tensor:
-        for m in self.modules:
+        for m in self.layers:
             x = m(x)
         return x
 
     def named_parameters(self, prefix: str = ""):
-        for i, m in enumerate(self.modules):
+        for i, m in enumerate(self.layers):
             yield from m.named_parameters(f"{prefix}.{i}" if prefix else str(i))
 
     def __len__(self) -> int:
-        return len(self.modules)
+        return len(self.layers)
 
     def __getitem__(self, i):
-        return Sequential(*self.modules[i]) if isinstance(i, slice) else self.modules[i]
+        return Sequential(*self.layers[i]) if isinstance(i, slice) else self.layers[i]
 
     def __iter__(self):
-        return iter(self.modules)
+        return iter(self.layers)
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n  ({i}): " + repr(m).replace("\n", "\n  ") for i, m in enumerate(self.modules))
+        inner = "".join(f"\n  ({i}): " + repr(m).replace("\n", "\n  ") for i, m in enumerate(self.layers))
         return f"Sequential({inner}\n)"
