@@ -1,3 +1,24 @@
-"""microgradx.widgets: the Jupyter layer (ipywidgets). Installed from the top-level `widgets/` folder."""
+"""microgradx.widgets: watch a network learn, live, in JupyterLab (ipywidgets). Installed from `widgets/`.
 
-__all__: list[str] = []
+>>> from microgradx.widgets import TrainingDashboard
+>>> dash = TrainingDashboard(dataset="spiral", hidden=(8, 8), seed=0)   # show it: `dash` as a cell's last line
+>>> _ = dash.fit(5)                                                    # or press Play
+"""
+
+from ._throttle import Throttle
+from .boundary_view import BoundaryView
+from .curves_view import CurvesView
+from .dashboard import TrainingDashboard, build_model
+from .graph_widget import GraphWidget, sample_loss
+from .network_view import NetworkView
+
+__all__ = [
+    "TrainingDashboard",
+    "GraphWidget",
+    "BoundaryView",
+    "CurvesView",
+    "NetworkView",
+    "Throttle",
+    "build_model",
+    "sample_loss",
+]
