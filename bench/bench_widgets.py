@@ -58,10 +58,9 @@ def _cpu_time(fn, repeat: int, warmup: int = 3) -> float:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from microgradx.widgets import build_model
-
     from microgradx.plot import BoundaryPlot
     from microgradx.train import Trainer
+    from microgradx.widgets import build_model
 
     steps, repeat, frames = (QUICK_STEPS, 3, 10) if quick else (STEPS, 5, 30)
     group = "widgets: live view"

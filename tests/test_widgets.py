@@ -10,6 +10,12 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image
+
+from microgradx import Value
+from microgradx.data import moons
+from microgradx.nn import MLP, Linear, Sequential, Tanh
+from microgradx.train import Trainer
 from microgradx.widgets import (
     BoundaryView,
     GraphWidget,
@@ -20,12 +26,6 @@ from microgradx.widgets import (
 )
 from microgradx.widgets.curves_view import curves_svg
 from microgradx.widgets.network_view import NEGATIVE, POSITIVE, layer_weights, network_svg
-from PIL import Image
-
-from microgradx import Value
-from microgradx.data import moons
-from microgradx.nn import MLP, Linear, Sequential, Tanh
-from microgradx.train import Trainer
 
 SMALL = {"resolution": 24, "size": 72, "n": 60}  # a cheap view for tests that look at state, not pixels
 
