@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import zipfile
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -81,6 +84,54 @@ class Module:
             lines.append("  (" + name + "): " + repr(child).replace("\n", "\n  "))
         return "\n".join(lines) + "\n)"
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the parameters to `path` as an ``.npz`` file, never a pickle: one array per parameter name
+        and a JSON header with the model's class and `repr`, which `load` checks. Floats round-trip exactly.
+
+        ``model.save("moons.npz")``, later ``MLP(2, [16, 16, 1]).load("moons.npz")``.
+        """
+        state = {name: np.asarray(value) for name, value in self.state_dict().items()}
+        if _HEADER in state:
+            raise ValueError(f"save: a parameter may not be named {_HEADER!r}")
+        header = {"format": _FORMAT, "class": type(self).__name__, "repr": repr(self)}
+        tmp = f"{os.fspath(path)}.partial"
+        try:
+            with open(tmp, "wb") as f:  # a file object: np.savez would otherwise append ".npz" to the name
+                np.savez(f, **{_HEADER: np.array(json.dumps(header))}, **state)
+            os.replace(tmp, path)  # all or nothing: an interrupted save never leaves a truncated model file
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    def load(self, path: str | os.PathLike) -> Module:
+        """Load parameters saved by `save` into this model, as PyTorch's ``model.load_state_dict(torch.load(path))``:
+        build the model in code, then load its weights. Returns the model.
+
+        The file must come from a model of the same class and architecture (same `repr`, parameter names,
+        shapes and dtypes); otherwise a ValueError says what differs and the model is left unchanged.
+        """
+        header, state = _read_saved(path)
+        where = f"load({os.fspath(path)!r})"
+        if header["class"] != type(self).__name__ or header["repr"] != repr(self):
+            raise ValueError(f"{where}: the file holds\n{header['repr']}\nbut this model is\n{self!r}")
+        params = dict(self.named_parameters())
+        for name, value in state.items():
+            p = params.get(name)
+            if p is None:
+                continue  # reported by load_state_dict, with every other missing or unexpected name
+            if isinstance(p.data, np.ndarray) and value.dtype != p.data.dtype:
+                raise ValueError(f"{where}: {name!r} is {value.dtype} in the file, {p.data.dtype} in the model")
+            if not isinstance(p.data, np.ndarray):
+                if value.shape != () or value.dtype != np.float64:
+                    got = f"a {value.dtype} array of shape {value.shape}"
+                    raise ValueError(f"{where}: {name!r} is {got} in the file, a float in the model")
+                state[name] = float(value)
+        try:
+            self.load_state_dict(state)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: {e}") from None
+        return self
+
 
 def _walk(prefix: str, items) -> Iterator[tuple[str, object]]:
     for key, value in items:
@@ -106,3 +157,27 @@ def _children(items) -> Iterator[tuple[str, Module]]:
 
 def _copy(x):
     return x.copy() if isinstance(x, np.ndarray) else x
+
+
+_FORMAT, _HEADER = "microgradx.Module.save/1", "__microgradx__"
+
+
+def _read_saved(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """The JSON header and the arrays of a file written by `Module.save`, or a ValueError saying why not."""
+    where = f"load({os.fspath(path)!r})"
+    try:
+        f = np.load(path, allow_pickle=False)  # an .npz archive, an .npy array, or refused (a pickle, text, ...)
+        if not isinstance(f, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with f:
+            if _HEADER not in f.files:
+                raise ValueError(f"no {_HEADER!r} header")
+            header = json.loads(f[_HEADER].item())
+            state = {name: f[name] for name in f.files if name != _HEADER}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{where}: not a model file written by Module.save ({e})") from None
+    if not isinstance(header, dict) or header.get("format") != _FORMAT or not {"class", "repr"} <= header.keys():
+        raise ValueError(f"{where}: unknown header {header!r}, expected format {_FORMAT!r}")
+    return header, state
