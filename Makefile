@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 OUT    ?= out/demo
 
-.PHONY: test lab demo bench lint clean
+.PHONY: test lab demo bench notebooks lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## test: unit tests, the lesson notebooks through nbval, and the real-browser test
 test: $(STAMP)
-	$(BIN)/ruff check microgradx widgets tests bench
+	$(BIN)/ruff check microgradx widgets tests bench notebooks
 	$(BIN)/python -m pytest
 
 ## lab: JupyterLab on the lessons
@@ -32,8 +32,12 @@ bench: $(STAMP)
 	$(PIP) "micrograd==0.1.0"
 	$(BIN)/python -m bench
 
+## notebooks: re-run every lesson on a fresh kernel and write its (byte-stable) outputs
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check microgradx widgets tests bench
+	$(BIN)/ruff check microgradx widgets tests bench notebooks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -59,6 +59,7 @@ class Value:
         self._op = _op  # what made this value, for display
         self._local = _local  # d self / d input, one per input
         self._id = next(_creation)
+        self._g = None  # this backward pass's gradient; None outside a pass (also the "not visited" mark)
 
     # ---- primitives: forward formula and local derivative side by side ----------------------
 
@@ -164,25 +165,37 @@ class Value:
         """Backpropagate from this value: add d self/d v into `v.grad` for every `v` it depends on.
 
         Returns a read-only mapping ``{value: gradient}`` of every node reached, for this call only
-        (`.grad` accumulates across calls; the mapping does not).
+        (`.grad` accumulates across calls; the mapping does not). Like `.grad` itself, a pass is not meant
+        to run in two threads at once over shared nodes.
         """
         gradient = _as_float(gradient, "backward(gradient)")
-        topo = topological_order(self)
-        for node in topo:
-            node._g = 0.0  # this pass's gradient, kept apart from the accumulated .grad
-        self._g = gradient
-        for node in reversed(topo):
-            g = node._g
-            node.grad += g
-            # child._g += local * g for each input, unrolled: every op has one or two inputs, and this
-            # loop is most of backward's time (a zip() per node costs ~40% more)
-            prev = node._prev
-            if prev:
-                local = node._local
-                prev[0]._g += local[0] * g
-                if len(prev) == 2:
-                    prev[1]._g += local[1] * g
-        return _Gradients(topo, [node._g for node in topo])
+        topo = [self]
+        self._g = 0.0
+        stack = [self]
+        try:
+            while stack:  # every node reached, marked by _g = 0.0 (cheaper than a set)
+                for child in stack.pop()._prev:
+                    if child._g is None:
+                        child._g = 0.0
+                        topo.append(child)
+                        stack.append(child)
+            topo.sort(key=_by_creation)  # creation order is a topological order
+            self._g = gradient
+            for node in reversed(topo):
+                g = node._g
+                node.grad += g
+                prev = node._prev
+                if prev:
+                    local = node._local
+                    prev[0]._g += local[0] * g
+                    if len(prev) == 2:
+                        prev[1]._g += local[1] * g
+            grads = [node._g for node in topo]
+        finally:
+            for node in topo:
+                node._g = None
+        return _Gradients(topo, grads)
+
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
