@@ -425,6 +425,8 @@ class TrainingDashboard:
         )
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=wide)
         self.noise.disabled = self._custom_data is not None
+        for w in (self.dataset, self.noise, self.train_ratio, self.seed):  # fit inside the 270px Data column
+            w.layout.width = "255px"
         self.add_layer = widgets.Button(description="+ layer", tooltip="Add a hidden layer")
         self.remove_layer = widgets.Button(description="- layer", tooltip="Remove the last hidden layer")
         self.layers_box = widgets.HBox()
