@@ -72,6 +72,10 @@ def drawing_class():
                 return str(filename)
             return super().save(filename, directory=directory, skip_existing=skip_existing)
 
+        def __repr__(self) -> str:  # Jupyter's text/plain beside the picture: no memory address, stable
+            edges = sum("->" in line for line in self.body)
+            return f"<Drawing {self.name!r}: {len(self.body) - edges} nodes, {edges} edges>"
+
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)

@@ -201,6 +201,9 @@ class BoundaryPlot:
     def _repr_png_(self) -> bytes:
         return self.to_png()
 
+    def __repr__(self) -> str:  # Jupyter's text/plain beside the PNG: no memory address, stable
+        return f"BoundaryPlot({self.data.name!r}, resolution={self.resolution})"
+
 
 def _nice_ceiling(x: float) -> float:
     """The smallest of 1, 2, 5 times a power of ten that is >= x (for x > 0)."""

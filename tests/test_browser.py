@@ -212,9 +212,29 @@ def run_all_cells(page, panel, timeout: float = 90_000) -> None:
     panel.locator(".jp-Notebook").click(position={"x": 5, "y": 5})  # focus the notebook, as a user would
     _menu(page, "Edit", "editmenu:clear-all")
     _prompts_all(page, r"^\[ ?\]:$", 10_000)
+    wait_for_kernel_idle(page, timeout)  # the kernel is up before anything is asked of it
     _menu(page, "Run", "runmenu:run-all")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:  # a Run All that lands while the panel is still settling is dropped by JupyterLab: ask once more
+        _prompts_any(page, r"^\[(\*|\d+)\]:$", 20_000)
+    except PlaywrightTimeout:
+        _menu(page, "Run", "runmenu:run-all")
     _prompts_all(page, r"^\[\d+\]:$", timeout)
     wait_for_kernel_idle(page, timeout)
+
+
+def _prompts_any(page, pattern: str, timeout: float) -> None:
+    """Wait until the input prompt of some code cell matches `pattern` (a JS regex): the run has started."""
+    page.wait_for_function(
+        """pattern => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            return [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                .some(p => new RegExp(pattern).test(p.textContent.trim()));
+        }""",
+        arg=pattern,
+        timeout=timeout,
+    )
 
 
 def test_lesson_01_runs_in_jupyterlab(lab, page):

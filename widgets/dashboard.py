@@ -165,7 +165,7 @@ class TrainingDashboard:
 
     def __repr__(self) -> str:
         sizes = "-".join(str(w.shape[1]) for w, _ in layer_weights(self.model)) + "-1"
-        loss = f", loss {self.history[-1]['loss']:.4f}" if self.history else ""
+        loss = f", loss {self.history[-1]['loss']:.4g}" if self.history else ""
         return (
             f"TrainingDashboard({self.data.name!r}, {type(self.model).__name__} {sizes} {self.activation.value}, "
             f"step {self.step_count}{loss})"
