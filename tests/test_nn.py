@@ -141,3 +141,32 @@ def test_moons_demo_reaches_100_percent_training_accuracy():
             break
         assert math.isfinite(loss.data)
     assert acc == 1.0
+
+
+def test_cached_activations_are_not_parameters():
+    from microgradx.nn import Module
+
+    class Scaled(Module):
+        def __init__(self):
+            self.w = Value(1.5)
+
+        def forward(self, x):
+            self.last = self.w * x  # kept to plot it, as lessons do
+            return self.last
+
+    m = Scaled()
+    m(2.0)
+    assert [n for n, _ in m.named_parameters()] == ["w"]
+    Scaled().load_state_dict(m.state_dict())
+
+
+def test_a_shared_module_is_listed_once():
+    from microgradx.nn import Module
+
+    class Twice(Module):
+        def __init__(self):
+            self.first = Neuron(2, seed=0)
+            self.second = self.first
+
+    names = [n for n, _ in Twice().named_parameters()]
+    assert names == ["first.w.0", "first.w.1", "first.b"]

@@ -356,3 +356,21 @@ def test_cnn_learns_digits_to_95_percent():
             losses.cross_entropy(model(Xtr[batch]), ytr[batch]).backward()
             opt.step()
     assert losses.accuracy(model(Xte), yte) >= 0.95
+
+
+def test_load_state_dict_copies_in_place_and_names_bad_keys():
+    lin = nn.Linear(2, 3, seed=0)
+    view = lin.weight.data
+    lin.load_state_dict({"weight": np.ones((3, 2)), "bias": np.zeros(3)})
+    assert view is lin.weight.data and (view == 1).all()
+    with pytest.raises(TypeError, match=r"state_dict\['bias'\].*complex"):
+        lin.load_state_dict({"weight": np.ones((3, 2)), "bias": np.zeros(3, dtype=complex)})
+    with pytest.raises(TypeError, match=r"state_dict\['weight'\]"):
+        lin.load_state_dict({"weight": np.array([["a", "b"]] * 3), "bias": np.zeros(3)})
+    assert (lin.weight.data == 1).all() and (lin.bias.data == 0).all()
+
+
+def test_shared_layers_are_counted_once():
+    lin = nn.Linear(2, 2, seed=0)
+    model = nn.Sequential(lin, nn.ReLU(), lin)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]

@@ -205,9 +205,9 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def named_parameters(self, prefix: str = ""):
+    def _parameter_items(self, prefix: str):  # named by position, as torch.nn.Sequential: "0.weight"
         for i, m in enumerate(self.layers):
-            yield from m.named_parameters(f"{prefix}.{i}" if prefix else str(i))
+            yield from m._parameter_items(f"{prefix}.{i}" if prefix else str(i))
 
     def __len__(self) -> int:
         return len(self.layers)

@@ -15,8 +15,12 @@ __all__ = ["Module", "is_parameter"]
 
 
 def is_parameter(x: object) -> bool:
-    """True for what a Module trains: a scalar `Value`, or a `Tensor` that requires grad."""
-    return isinstance(x, Value) or getattr(x, "requires_grad", False) is True
+    """True for what a Module trains: a leaf `Value`, or a leaf `Tensor` that requires grad.
+
+    Leaves only: an activation kept as an attribute (``self.out = ...`` in `forward`, to plot it) is the
+    result of an op, not a parameter.
+    """
+    return (isinstance(x, Value) or getattr(x, "requires_grad", False) is True) and not x._prev
 
 
 class Module:
@@ -32,7 +36,18 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, object]]:
-        """Yield ``(name, parameter)`` in definition order, names like ``layers.0.neurons.3.w.1``."""
+        """Yield ``(name, parameter)`` in definition order, names like ``layers.0.neurons.3.w.1``.
+
+        A parameter shared by several sub-modules is listed once, under its first name (as in PyTorch).
+        """
+        seen = set()
+        for name, p in self._parameter_items(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _parameter_items(self, prefix: str) -> Iterator[tuple[str, object]]:
+        """Every ``(name, parameter)`` below this module, repeats included (subclasses may name them)."""
         yield from _walk(prefix, vars(self).items())
 
     def parameters(self) -> list:
@@ -59,18 +74,12 @@ class Module:
             )
         new = {}
         for name, p in params.items():
-            value = state[name]
+            new[name] = _checked(name, state[name], p.data)
+        for name, p in params.items():  # only now, all checked: a failed load changes nothing
             if isinstance(p.data, np.ndarray):
-                value = np.asarray(value, dtype=p.data.dtype)
-                if value.shape != p.data.shape:
-                    raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, expected {p.data.shape}")
-            elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
-                value = float(value)
+                p.data[...] = new[name]  # in place, as PyTorch: views of the weights (a live plot) stay true
             else:
-                raise TypeError(f"state_dict[{name!r}] must be a number, got {type(value).__name__}")
-            new[name] = value
-        for name, p in params.items():
-            p.data = new[name].copy() if isinstance(new[name], np.ndarray) else new[name]
+                p.data = new[name]
 
     def extra_repr(self) -> str:
         return ""
@@ -139,7 +148,7 @@ def _walk(prefix: str, items) -> Iterator[tuple[str, object]]:
         if is_parameter(value):
             yield name, value
         elif isinstance(value, Module):
-            yield from value.named_parameters(name)
+            yield from value._parameter_items(name)
         elif isinstance(value, (list, tuple)):
             yield from _walk(name, enumerate(value))
 
@@ -153,6 +162,23 @@ def _children(items) -> Iterator[tuple[str, Module]]:
             for i, v in enumerate(value):
                 if isinstance(v, Module):
                     yield f"{key}.{i}", v
+
+
+def _checked(name: str, value, current):
+    """`value` for the parameter `name` whose data is `current`, or an error naming the key."""
+    if isinstance(current, np.ndarray):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"state_dict[{name!r}]: {e}") from None
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"state_dict[{name!r}] must hold real numbers, got dtype {array.dtype}")
+        if array.shape != current.shape:
+            raise ValueError(f"state_dict[{name!r}] has shape {array.shape}, expected {current.shape}")
+        return array.astype(current.dtype)
+    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"state_dict[{name!r}] must be a number, got {type(value).__name__}")
 
 
 def _copy(x):
