@@ -316,7 +316,7 @@ def run(quick: bool = False) -> list[dict]:
         raise ImportError(
             "bench_engine needs micrograd 0.1.0: pip install 'micrograd==0.1.0' (make bench does)"
         ) from None
-    repeat, warmup = (3, 1) if quick else (5, 1)
+    repeat, warmup = (3, 1) if quick else (7, 2)
     sizes, widths = ((50, 100, 200), (8,)) if quick else ((50, 100, 200, 400), (8, 16, 32))
     known: dict = {}
     phases = [

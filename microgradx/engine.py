@@ -4,7 +4,7 @@ Every op builds its output with the *local derivatives* of the output with respe
 written beside the forward formula::
 
     t = math.tanh(x)
-    return Value(t, (self,), "tanh", (1 - t * t,))      # d tanh/dx = 1 - tanh^2
+    return _node(t, (self,), "tanh", (1 - t * t,))      # d tanh/dx = 1 - tanh^2
 
 `backward()` is then one generic loop over a topological order: ``g[child] += local * g[node]``.
 There are no closures, so a node never refers back to itself and a graph makes no reference cycles:
@@ -65,11 +65,11 @@ class Value:
 
     def __add__(self, other):
         other = other if type(other) is Value else _lift(other, "+", self)
-        return Value(self.data + other.data, (self, other), "+", (1.0, 1.0))  # d(a+b) = 1, 1
+        return _node(self.data + other.data, (self, other), "+", (1.0, 1.0))  # d(a+b) = 1, 1
 
     def __mul__(self, other):
         other = other if type(other) is Value else _lift(other, "*", self)
-        return Value(self.data * other.data, (self, other), "*", (other.data, self.data))  # d(ab) = b, a
+        return _node(self.data * other.data, (self, other), "*", (other.data, self.data))  # d(ab) = b, a
 
     def __pow__(self, other):
         x = self.data
@@ -77,19 +77,19 @@ class Value:
             y = other.data
             out = _power(x, y)
             dlog = math.log(x) if x > 0 else (0.0 if x == 0 and y >= 0 else math.nan)
-            return Value(out, (self, other), "**", (_dpow(x, y), out * dlog))
+            return _node(out, (self, other), "**", (_dpow(x, y), out * dlog))
         y = _as_float(other, f"Value ** {other!r}: the exponent")
-        return Value(_power(x, y), (self,), f"**{y:g}", (_dpow(x, y),))  # d x^n/dx = n x^(n-1)
+        return _node(_power(x, y), (self,), f"**{y:g}", (_dpow(x, y),))  # d x^n/dx = n x^(n-1)
 
     def relu(self):
         x = self.data
         if x > 0:
-            return Value(x, (self,), "relu", (1.0,))  # d relu/dx = 1 for x > 0
-        return Value(x if x != x else 0.0, (self,), "relu", (0.0,))  # 0 otherwise; NaN stays NaN
+            return _node(x, (self,), "relu", (1.0,))  # d relu/dx = 1 for x > 0
+        return _node(x if x != x else 0.0, (self,), "relu", (0.0,))  # 0 otherwise; NaN stays NaN
 
     def tanh(self):
         t = math.tanh(self.data)  # stable: tanh(1000) is 1.0, not inf/inf
-        return Value(t, (self,), "tanh", (1.0 - t * t,))  # d tanh/dx = 1 - tanh^2
+        return _node(t, (self,), "tanh", (1.0 - t * t,))  # d tanh/dx = 1 - tanh^2
 
     def sigmoid(self):
         x = self.data
@@ -98,25 +98,25 @@ class Value:
         else:  # exp(-x) would overflow for very negative x: use e^x / (1 + e^x)
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value(s, (self,), "sigmoid", (s * (1.0 - s),))  # d sigma/dx = sigma (1 - sigma)
+        return _node(s, (self,), "sigmoid", (s * (1.0 - s),))  # d sigma/dx = sigma (1 - sigma)
 
     def exp(self):
         try:
             e = math.exp(self.data)
         except OverflowError:  # e^710 and beyond: inf, as NumPy and PyTorch give
             e = math.inf
-        return Value(e, (self,), "exp", (e,))  # d e^x/dx = e^x
+        return _node(e, (self,), "exp", (e,))  # d e^x/dx = e^x
 
     def log(self):
         x = self.data
         if x <= 0:
             raise ValueError(f"log of a non-positive number: log({x!r}) is undefined")
-        return Value(math.log(x), (self,), "log", (1.0 / x,))  # d log x/dx = 1/x
+        return _node(math.log(x), (self,), "log", (1.0 / x,))  # d log x/dx = 1/x
 
     def abs(self):
         x = self.data
         sign = 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else math.nan))
-        return Value(abs(x), (self,), "abs", (sign,))  # d|x|/dx = sign(x)
+        return _node(abs(x), (self,), "abs", (sign,))  # d|x|/dx = sign(x)
 
     # ---- composites: built from the primitives -------------------------------------------------
 
@@ -180,26 +180,44 @@ class Value:
                         topo.append(child)
                         stack.append(child)
             topo.sort(key=_by_creation)  # creation order is a topological order
+            topo.reverse()  # outputs before inputs: the order gradients flow in
             self._g = gradient
-            for node in reversed(topo):
-                g = node._g
+            grads = []
+            for node in topo:
+                g = node._g  # final: every node that uses this one came before it
+                node._g = None
+                grads.append(g)
                 node.grad += g
+                # child._g += local * g for each input, unrolled: every op has one or two inputs, and this
+                # loop is most of backward's time (a zip() per node costs ~40% more)
                 prev = node._prev
                 if prev:
                     local = node._local
                     prev[0]._g += local[0] * g
                     if len(prev) == 2:
                         prev[1]._g += local[1] * g
-            grads = [node._g for node in topo]
-        finally:
+        except BaseException:  # interrupted: leave no marks behind for the next pass
             for node in topo:
                 node._g = None
+            raise
         return _Gradients(topo, grads)
-
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+_new = object.__new__
+
+
+def _node(data: float, prev: tuple, op: str, local: tuple) -> Value:
+    """An op's output: `Value(data, prev, op, local)` without `__init__`'s argument checks (ops pass only
+    floats). Building nodes is most of a forward pass, and this path is about a quarter cheaper."""
+    v = _new(Value)
+    v.data, v.grad, v.label = data, 0.0, ""
+    v._prev, v._op, v._local = prev, op, local
+    v._id, v._g = next(_creation), None
+    return v
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -255,18 +255,18 @@ def test_svg_is_byte_identical_across_builds(dot_program):
 
 
 def _record_forwards(model):
-    """Wrap every neuron's forward to record the creation numbers of the nodes each call makes."""
+    """Wrap every neuron's forward (`_forward`, what a Layer calls) to record the nodes each call makes."""
     made = {}
     for li, layer in enumerate(model.layers):
         for ni, neuron in enumerate(layer.neurons):
 
-            def forward(x, _orig=neuron.forward, _key=f"Neuron {li}.{ni}"):
+            def forward(x, _orig=neuron._forward, _key=f"Neuron {li}.{ni}"):
                 start = Value(0.0)._id
                 out = _orig(x)
                 made.setdefault(_key, []).append((start, Value(0.0)._id))
                 return out
 
-            neuron.forward = forward
+            neuron._forward = forward
     return made
 
 

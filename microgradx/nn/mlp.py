@@ -56,7 +56,9 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def forward(self, x: Sequence) -> Value:
-        x = _check_inputs(type(self).__name__, x, len(self.w))
+        return self._forward(_check_inputs(type(self).__name__, x, len(self.w)))
+
+    def _forward(self, x: Sequence) -> Value:  # x already checked (a Layer checks once for all its neurons)
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return act if self.activation == "linear" else getattr(act, self.activation)()
 
@@ -74,7 +76,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence) -> list[Value]:
         x = _check_inputs(type(self).__name__, x, len(self.neurons[0].w))
-        return [n(x) for n in self.neurons]
+        return [n._forward(x) for n in self.neurons]
 
     def __repr__(self) -> str:
         n = self.neurons[0]
