@@ -246,6 +246,95 @@ def torch_epoch(Xtr, ytr, batches, state, dtype):
     return epoch
 
 
+def numpy_epoch(Xtr, ytr, batches, state):
+    """The same CNN, loss and Adam written out by hand in NumPy, no graph: the floor for any engine.
+    Returns (epoch, step(batch) -> loss, the parameters by name, updated in place)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    P = {k: np.array(w, dtype=np.float64) for k, w in state.items()}
+    m, v, t = {k: 0.0 for k in P}, {k: 0.0 for k in P}, [0]
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.01  # optim.Adam's defaults, lr as the other contenders
+
+    def conv(x, W, b):  # 3x3, padding 1, via im2col: rows (n, h, w), columns (c, i, j), one matmul
+        N, C, H, Wd = x.shape
+        win = sliding_window_view(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(N * H * Wd, C * 9)
+        out = cols @ W.reshape(len(W), -1).T + b
+        return out.reshape(N, H, Wd, -1).transpose(0, 3, 1, 2), cols
+
+    def conv_back(g, x_shape, W, cols, need_dx=True):
+        N, C, H, Wd = x_shape
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, len(W))  # (n h w, out channels)
+        gW, gb = (g2.T @ cols).reshape(W.shape), g2.sum(0)
+        if not need_dx:
+            return gW, gb, None
+        dcols = (g2 @ W.reshape(len(W), -1)).reshape(N, H, Wd, C, 3, 3)
+        dx = np.zeros((N, C, H + 2, Wd + 2))
+        for i in range(3):  # col2im: kernel offset (i, j) read the padded input shifted by (i, j)
+            for j in range(3):
+                dx[:, :, i : i + H, j : j + Wd] += dcols[..., i, j].transpose(0, 3, 1, 2)
+        return gW, gb, dx[:, :, 1:-1, 1:-1]
+
+    def pool(x):  # 2x2, stride 2: each window's 4 values on the last axis; the first argmax, as torch
+        N, C, H, W = x.shape
+        win = x.reshape(N, C, H // 2, 2, W // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H // 2, W // 2, 4)
+        k = win.argmax(-1)
+        return np.take_along_axis(win, k[..., None], -1)[..., 0], k
+
+    def pool_back(g, k, shape):  # the gradient goes to exactly one max per window, even on ties
+        N, C, H, W = shape
+        d = (np.arange(4) == k[..., None]) * g[..., None]
+        return d.reshape(N, C, H // 2, W // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(shape)
+
+    def step(b):
+        x, y, n = Xtr[b], ytr[b], len(b)
+        z1, c1 = conv(x, P["0.weight"], P["0.bias"])
+        p1, k1 = pool(np.maximum(z1, 0))
+        z2, c2 = conv(p1, P["3.weight"], P["3.bias"])
+        p2, k2 = pool(np.maximum(z2, 0))
+        f = p2.reshape(n, -1)
+        s = f @ P["7.weight"].T + P["7.bias"]
+        s = s - s.max(1, keepdims=True)  # stable log-softmax
+        logp = s - np.log(np.exp(s).sum(1, keepdims=True))
+        loss = -logp[np.arange(n), y].mean()
+        g = (np.exp(logp) - (np.arange(s.shape[1]) == y[:, None])) / n  # d loss / d logits: (softmax - one-hot) / n
+        G = {"7.weight": g.T @ f, "7.bias": g.sum(0)}
+        g = pool_back((g @ P["7.weight"]).reshape(p2.shape), k2, z2.shape) * (z2 > 0)  # ReLU passes z > 0
+        G["3.weight"], G["3.bias"], g = conv_back(g, p1.shape, P["3.weight"], c2)
+        g = pool_back(g, k1, z1.shape) * (z1 > 0)
+        G["0.weight"], G["0.bias"], _ = conv_back(g, x.shape, P["0.weight"], c1, need_dx=False)
+        t[0] += 1
+        for k, w in P.items():  # Adam: bias-corrected moments, w -= lr * m_hat / (sqrt(v_hat) + eps)
+            m[k] = b1 * m[k] + (1 - b1) * G[k]
+            v[k] = b2 * v[k] + (1 - b2) * G[k] * G[k]
+            w -= lr * (m[k] / (1 - b1 ** t[0])) / (np.sqrt(v[k] / (1 - b2 ** t[0])) + eps)
+        return loss
+
+    def epoch():
+        for b in batches:
+            step(b)
+
+    return epoch, step, P
+
+
+def check_floor(Xtr, ytr, batches, state):
+    """One step on the first batch, ours vs the floor: same loss (1e-10 relative), same weights (1e-8)."""
+    model = cnn()
+    model.load_state_dict(state)
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    opt.zero_grad()
+    loss = losses.cross_entropy(model(Xtr[batches[0]]), ytr[batches[0]])
+    loss.backward()
+    opt.step()
+    _, step, P = numpy_epoch(Xtr, ytr, batches, state)
+    floor = step(batches[0])
+    if abs(floor - loss.item()) > 1e-10 * abs(loss.item()):
+        raise AssertionError(f"the NumPy floor computes first-batch loss {floor!r}, ours {loss.item()!r}")
+    for k, w in model.state_dict().items():
+        if not np.allclose(P[k], w, rtol=0, atol=1e-8):
+            raise AssertionError(f"after one step the floor's {k} is off by {np.abs(P[k] - w).max():.3g}")
+
+
 def cnn_rows(quick: bool) -> list[dict]:
     import torch
 
@@ -254,20 +343,25 @@ def cnn_rows(quick: bool) -> list[dict]:
     batches = [order[i : i + 64] for i in range(0, len(order), 64)]
     ours, model = ours_epoch(Xtr, ytr, batches)
     state = model.state_dict()
+    check_floor(Xtr, ytr, batches, state)  # before any timing: the floor must train the same model
     repeat = 2 if quick else 5
     t_ours = median_time(ours, repeat=repeat, warmup=1)
     acc = losses.accuracy(model(Xte), yte)
     group = f"tensor: digits CNN, one epoch ({len(Xtr)} images, batches of 64, Adam)"
+    floor = numpy_epoch(Xtr, ytr, batches, state)[0]
+    t_ours_1 = median_time(one_thread(ours), repeat=repeat, warmup=1)
     rows = []
-    for name, dtype, threads in [
-        ("torch float64", torch.float64, None),
-        ("torch float32", torch.float32, None),
-        ("torch float64, 1 thread", torch.float64, 1),
+    for name, epoch, threads in [
+        ("torch float64", torch_epoch(Xtr, ytr, batches, state, torch.float64), None),
+        ("torch float32", torch_epoch(Xtr, ytr, batches, state, torch.float32), None),
+        ("torch float64, 1 thread", torch_epoch(Xtr, ytr, batches, state, torch.float64), 1),
+        ("numpy by hand (the floor)", floor, None),
+        ("numpy by hand (the floor), 1 thread", floor, 1),
     ]:
-        epoch = torch_epoch(Xtr, ytr, batches, state, dtype)
         t = median_time(epoch if threads is None else one_thread(epoch), repeat=repeat, warmup=1)
-        mine = t_ours if threads is None else median_time(one_thread(ours), repeat=repeat, warmup=1)
+        mine = t_ours if threads is None else t_ours_1
         note = f"after these epochs ours reaches {acc:.1%} test accuracy" if name == "torch float64" else ""
+        note = "first-batch loss and updated weights checked equal to ours" if name.startswith("numpy") else note
         note = "torch and NumPy's BLAS both limited to one thread" if threads else note
         case = "Tensor float64 epoch" + (", 1 thread" if threads else "")
         rows.append({"group": group, "case": case, "ours_s": mine, "peer": name, "peer_s": t, "note": note})
