@@ -21,7 +21,7 @@ test: $(STAMP)
 
 ## lab: JupyterLab on the lessons
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## demo: train the demo model headless and write its pictures to $(OUT)
 demo: $(STAMP)
