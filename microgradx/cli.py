@@ -208,7 +208,8 @@ def _trainer(args) -> Trainer:
     if args.features:
         data = data.with_features(*args.features)
     model = MLP(data.n_features, [*args.layers, 1], activation=args.activation, seed=args.seed)
-    schedule = linear_decay(args.lr, 0.9 * args.lr, args.steps) if args.schedule == "linear" else None
+    # the last of `steps` steps (index steps - 1) runs at lr/10, as --help says
+    schedule = linear_decay(args.lr, 0.9 * args.lr, max(args.steps - 1, 1)) if args.schedule == "linear" else None
     return Trainer(
         model,
         args.loss,
@@ -233,7 +234,7 @@ def _write_outputs(trainer: Trainer, out: Path, resolution: int) -> list[Path]:
     from .plot import BoundaryPlot, history_png
 
     plot = BoundaryPlot(trainer.data, resolution=resolution, show_loss=False, compress_level=6)
-    plot.update(trainer.model, trainer.history)
+    plot.update(trainer.model, trainer.history, trainer.threshold)
     paths = [out / "boundary.png", out / "loss.png", out / "graph.svg"]
     plot.save(paths[0])
     paths[1].write_bytes(history_png(trainer.history))

@@ -300,11 +300,14 @@ def from_csv(
     numbers or words (two distinct values); every other cell must be a number.
     """
     path = Path(path)
-    with path.open(newline="") as f:
-        rows = [row for row in csv.reader(f) if row and any(cell.strip() for cell in row)]
+    with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel starts its UTF-8 files with a BOM
+        reader = csv.reader(f)
+        rows = [(reader.line_num, row) for row in reader if row and any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise ValueError(f"from_csv: {path} needs a header row and at least one data row")
-    header, body = [h.strip() for h in rows[0]], rows[1:]
+    header, body = [h.strip() for h in rows[0][1]], rows[1:]
+    if all(_is_number(h) for h in header):
+        raise ValueError(f"from_csv: {path} starts with numbers, not a header row naming the columns")
     if isinstance(label, str):
         if label not in header:
             raise ValueError(f"from_csv: no column named {label!r} in {path} (columns: {', '.join(header)})")
@@ -316,7 +319,7 @@ def from_csv(
     if len(header) < 2:
         raise ValueError(f"from_csv: {path} needs at least one feature column besides the label")
     X, y = [], []
-    for line, row in enumerate(body, start=2):
+    for line, row in body:  # line: the file's own line number, blank lines counted
         if len(row) != len(header):
             raise ValueError(f"from_csv: {path} line {line} has {len(row)} cells, the header has {len(header)}")
         features = []
@@ -428,3 +431,11 @@ def _label_cell(cell: str):
     if math.isnan(value):
         raise ValueError(f"from_csv: label {cell!r} is NaN; every label must be a class")
     return value
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

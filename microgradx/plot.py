@@ -149,9 +149,13 @@ class BoundaryPlot:
             artist.set_animated(True)
         self._background = None
 
-    def update(self, model, history: Sequence[dict] | None = None) -> None:
-        """Show `model`'s boundary (and the loss curve of `history`), reusing the figure's artists."""
-        scores = predict(model, self.grid_inputs).reshape(self.resolution, self.resolution)
+    def update(self, model, history: Sequence[dict] | None = None, threshold: float = 0.0) -> None:
+        """Show `model`'s boundary (and the loss curve of `history`), reusing the figure's artists.
+
+        The boundary is where the score crosses `threshold`: 0 for scores (hinge, logits), 0.5 for a model
+        trained with mse on {0, 1} labels (pass `trainer.threshold`).
+        """
+        scores = predict(model, self.grid_inputs).reshape(self.resolution, self.resolution) - threshold
         self.scores = scores
         shade = np.clip(np.nan_to_num(scores, nan=0.0) * self.contrast, -1.0, 1.0)
         rgba = self._lut[((shade + 1.0) * 127.5).astype(np.uint8)]  # uint8 RGBA: matplotlib draws it as is

@@ -345,8 +345,9 @@ class _Diverged(Exception):
 
 
 def _resolve_loss(loss) -> tuple[Callable, str | None]:
-    if callable(loss):
-        return loss, None
+    if callable(loss):  # a built-in loss passed as a function codes labels as it does by name
+        codings = {getattr(losses, name): coding for name, coding in LOSSES.values()}
+        return loss, codings.get(loss)
     if loss not in LOSSES:
         raise ValueError(f"Trainer: unknown loss {loss!r}; choose one of {', '.join(LOSSES)} or pass a callable")
     name, coding = LOSSES[loss]

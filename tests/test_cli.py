@@ -97,3 +97,12 @@ def test_divergence_exits_1_and_keeps_the_last_good_step(tmp_path, dot_program, 
     assert code == 1
     assert "diverged at step" in capsys.readouterr().err
     _check_outputs(out)
+
+
+def test_linear_schedule_ends_at_a_tenth_of_the_learning_rate():
+    from microgradx.cli import _trainer, build_parser
+
+    args = build_parser().parse_args(["train", "--steps", "10", "--lr", "0.1", "--schedule", "linear", "--n", "40"])
+    trainer = _trainer(args)
+    assert trainer._lr(0) == 0.1
+    assert abs(trainer._lr(9) - 0.01) < 1e-15

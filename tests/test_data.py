@@ -193,3 +193,19 @@ def test_from_csv_unknown_label_column(tmp_path):
 def test_generator_argument_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_from_csv_reads_excel_bom_and_reports_real_line_numbers(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("\ufeffy,a,b\n0,1,2\n1,3,4\n", encoding="utf-8")
+    assert data.from_csv(path, label="y").X.shape == (2, 2)
+    path.write_text("a,b,y\n\n1,2,0\n1,x,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 4, column 'b'"):
+        data.from_csv(path)
+
+
+def test_from_csv_refuses_a_file_without_header(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("1,2,0\n3,4,1\n5,6,0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="header row"):
+        data.from_csv(path)

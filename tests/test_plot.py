@@ -137,3 +137,15 @@ def test_history_png_and_errors():
         BoundaryPlot(data, resolution=1)
     with pytest.raises(TypeError, match="must be a microgradx.data.Dataset"):
         BoundaryPlot(np.zeros((3, 2)))
+
+
+def test_boundary_is_drawn_at_the_trainers_threshold():
+    from microgradx import MLP
+    from microgradx.data import moons
+    from microgradx.plot import BoundaryPlot, predict
+
+    data = moons(40, seed=0, labels="01")
+    model = MLP(2, [4, 1], seed=0)
+    plot = BoundaryPlot(data, resolution=20, show_loss=False)
+    plot.update(model, threshold=0.5)
+    np.testing.assert_array_equal(plot.scores.ravel(), predict(model, plot.grid_inputs).ravel() - 0.5)

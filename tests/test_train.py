@@ -288,3 +288,11 @@ def test_a_failed_step_is_retried_on_the_same_batch():
     with pytest.raises(Divergence):
         retried.step()
     assert retried.step()["loss"] == make("hinge").step()["loss"]
+
+
+def test_a_built_in_loss_passed_as_a_function_codes_labels_as_by_name():
+    data = moons(60, seed=0, labels="01")
+    by_name = Trainer(MLP(2, [4, 1], seed=0), "bce", "sgd", data)
+    by_function = Trainer(MLP(2, [4, 1], seed=0), losses.binary_cross_entropy_with_logits, "sgd", data)
+    assert by_function.threshold == by_name.threshold == 0.0  # logits: the boundary is at 0
+    assert Trainer(MLP(2, [4, 1], seed=0), "mse", "sgd", data).threshold == 0.5  # mse on 0/1 targets

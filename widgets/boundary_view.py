@@ -125,12 +125,13 @@ class BoundaryView(widgets.Image):
         image.save(out, format="PNG", compress_level=1)
         return out.getvalue()
 
-    def update(self, model) -> None:
-        """Redraw for the model's current parameters."""
+    def update(self, model, threshold: float = 0.0) -> None:
+        """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
+        (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
         from microgradx.train import predict
 
         with _one_blas_thread(), np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
-            scores = predict(model, self.grid_inputs)
+            scores = predict(model, self.grid_inputs) - threshold
         self.value = self.render(scores)
 
 

@@ -366,7 +366,7 @@ class TrainingDashboard:
                 shadow = copy.deepcopy(model)
                 self._shadow = (model, shadow)
             shadow.load_state_dict(state)
-            self.boundary.update(shadow)
+            self.boundary.update(shadow, trainer.threshold)
             last = history[-1] if history else {}
             stats = " &nbsp; ".join(
                 f"{name} {last[key]:.3f}"
