@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .nn.module import zero_grads
+
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
@@ -32,8 +34,7 @@ class Optimizer:
         self.lr = _check("learning rate", lr, strict=True)
 
     def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
+        zero_grads(self.params)
 
     def step(self) -> None:
         raise NotImplementedError

@@ -3,7 +3,6 @@ redraw many times a second (a NumPy raster encoded by Pillow; no Matplotlib figu
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import ipywidgets as widgets
@@ -128,24 +127,8 @@ class BoundaryView(widgets.Image):
     def update(self, model, threshold: float = 0.0) -> None:
         """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
         (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
-        from microgradx.train import predict
+        from microgradx.train import _one_blas_thread, predict  # one BLAS thread: it runs beside training
 
         with _one_blas_thread(), np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
             scores = predict(model, self.grid_inputs) - threshold
         self.value = self.render(scores)
-
-
-_CONTROLLER = None
-
-
-def _one_blas_thread():
-    """Evaluate the grid on one BLAS thread: it runs beside the training thread, and on a busy machine
-    OpenBLAS's threads spin against each other (a 10000 x 16 product measured 8 ms threaded, 0.2 ms not)."""
-    global _CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # it comes with scikit-learn; without it, BLAS keeps its own settings
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")

@@ -9,6 +9,7 @@ import numpy as np
 
 from microgradx.nn.module import Module
 from microgradx.plot import NEGATIVE, POSITIVE  # the Playground's orange and blue
+from microgradx.train import _layers
 
 __all__ = ["NetworkView", "network_svg", "layer_weights", "layer_activations"]
 
@@ -23,15 +24,9 @@ def layer_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
     >>> [w.shape for w, b in layer_weights(MLP(2, [3, 1], seed=0))]
     [(3, 2), (1, 3)]
     """
-    layers = getattr(model, "layers", None)
-    if isinstance(layers, list) and layers and hasattr(layers[0], "neurons"):  # scalar MLP
-        return [
-            (
-                np.array([[w.data for w in n.w] for n in layer.neurons]),
-                np.array([n.b.data for n in layer.neurons]),
-            )
-            for layer in layers
-        ]
+    scalar = _layers(model)  # a scalar MLP/Layer/Neuron, stacked into arrays as predict() does
+    if scalar is not None:
+        return [(W, b) for W, b, _ in scalar]
     out = []
     for module in _modules(model):  # Linear layers in order
         w = getattr(getattr(module, "weight", None), "data", None)

@@ -11,7 +11,13 @@ import numpy as np
 
 from ..engine import Value
 
-__all__ = ["Module", "is_parameter"]
+__all__ = ["Module", "is_parameter", "zero_grads"]
+
+
+def zero_grads(params) -> None:
+    """Set each parameter's gradient to zero: 0.0 for a Value, a zero array for a Tensor."""
+    for p in params:
+        p.grad = np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
 
 
 def is_parameter(x: object) -> bool:
@@ -56,8 +62,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero (gradients accumulate across `backward()` calls)."""
-        for p in self.parameters():
-            p.grad = np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
+        zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, object]:
         """Parameter values by name: floats for scalar parameters, array copies for tensors."""
