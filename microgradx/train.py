@@ -30,6 +30,7 @@ import numpy as np
 from . import losses
 from .data import Dataset
 from .engine import Value, gc_paused
+from .nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from .nn.mlp import MLP, Layer, Neuron
 from .nn.module import Module
 from .optim import SGD, Adam, Optimizer
@@ -410,7 +411,13 @@ _ACTIVATIONS = {"relu": _relu, "tanh": np.tanh, "sigmoid": _sigmoid, "linear": N
 
 
 def _layers(model) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
-    """A scalar Neuron/Layer/MLP as arrays: [(W (out, in), b (out,), activation)], or None for other models."""
+    """A dense network as arrays, ``[(W (out, in), b (out,), activation), ...]``, or None for other models.
+
+    A scalar Neuron/Layer/MLP is copied out of its Values; a Tensor `Sequential` made only of `Linear`
+    layers, each followed by at most one ReLU/Tanh/Sigmoid, gives its own arrays (not copies).
+    """
+    if isinstance(model, Sequential):
+        return _sequential_layers(model)
     if isinstance(model, MLP):
         layers = [layer.neurons for layer in model.layers]
     elif isinstance(model, Layer):
@@ -427,12 +434,30 @@ def _layers(model) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
     return out
 
 
-def predict(model, X) -> np.ndarray:
+_TENSOR_ACTIVATIONS = {ReLU: "relu", Tanh: "tanh", Sigmoid: "sigmoid"}
+
+
+def _sequential_layers(model: Sequential) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
+    out: list[list] = []
+    for m in model.layers:
+        if type(m) is Linear:  # exact types: a subclass may compute something else
+            W = m.weight.data
+            out.append([W, np.zeros(W.shape[0], W.dtype) if m.bias is None else m.bias.data, "linear"])
+        elif type(m) in _TENSOR_ACTIVATIONS and out and out[-1][2] == "linear":
+            out[-1][2] = _TENSOR_ACTIVATIONS[type(m)]
+        else:
+            return None
+    return [tuple(layer) for layer in out] or None
+
+
+def predict(model, X, *, dtype=None) -> np.ndarray:
     """The model's scores for points `X` (n, d), computed with NumPy in one batch.
 
-    A scalar `MLP`/`Layer`/`Neuron` is turned into arrays (never a Value graph per point); a Tensor model is
-    called on one Tensor; a plain function ``f(X) -> scores`` is called as is. One output gives shape (n,),
-    k outputs (n, k).
+    A dense network (a scalar `MLP`/`Layer`/`Neuron`, or a Tensor `Sequential` of `Linear` layers and
+    activations) is evaluated as arrays, block by block (never a Value graph per point); another Tensor model
+    is called on one Tensor; a plain function ``f(X) -> scores`` is called as is. One output gives shape
+    (n,), k outputs (n, k), as float64. A dense network computes in `dtype` if given (float32 is about
+    twice as fast: enough for a picture), else in its weights' dtype.
 
     >>> from microgradx.nn import MLP
     >>> model = MLP(2, [4, 1], seed=0)
@@ -443,18 +468,20 @@ def predict(model, X) -> np.ndarray:
     if X.ndim != 2:
         raise ValueError(f"predict: points must be a 2-D array (n, d), got shape {X.shape}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging model gives inf/NaN scores, not warnings
-        return _predict(model, X)
+        return _predict(model, X, dtype)
 
 
-def _predict(model, X: np.ndarray) -> np.ndarray:
+def _predict(model, X: np.ndarray, dtype) -> np.ndarray:
     layers = _layers(model)
     if layers is not None:
         if X.shape[1] != layers[0][0].shape[1]:
             raise ValueError(f"predict: the model reads {layers[0][0].shape[1]} inputs, X has {X.shape[1]} columns")
+        dtype = np.result_type(*(W for W, _, _ in layers)) if dtype is None else np.dtype(dtype)
+        layers = [(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act) for W, b, act in layers]
         out = np.empty((len(X), layers[-1][0].shape[0]))
         with _one_blas_thread():
             for start in range(0, len(X), _BLOCK):  # blocks that stay in cache: ~2x faster than one big batch
-                h = X[start : start + _BLOCK]
+                h = X[start : start + _BLOCK].astype(dtype, copy=False)
                 for W, b, activation in layers:
                     h = h @ W.T
                     h += b

@@ -173,6 +173,18 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def readme_picture(dashboard) -> Path:
+    """The dashboard mid-training without the graph panel below it: docs/dashboard.png is a copy of this file."""
+    from PIL import Image
+
+    path = ARTIFACTS / "04_live_dashboard-element.png"
+    dashboard.screenshot(path=str(path))
+    with Image.open(path) as image:
+        picture = image.crop((0, 0, min(image.width, 930), min(image.height, 600)))
+    picture.save(path)
+    return path
+
+
 def open_notebook(page, lab: Lab, name: str):
     """Open `name` in JupyterLab and wait until its kernel is idle; returns the notebook panel locator."""
     page.goto(lab.notebook_url(name, workspace=secrets.token_hex(4)))
@@ -286,6 +298,7 @@ def test_lesson_04_dashboard_trains_live(lab, page):
         page.wait_for_timeout(100)
         frames.add(boundary.get_attribute("src"))  # every new PNG gets a new object URL
     screenshot(page, "04_live_dashboard-training")
+    readme_picture(dashboard)
     assert _step(counter) > start
     assert len(frames) >= 6, f"the boundary image changed only {len(frames) - 1} times while training"
 

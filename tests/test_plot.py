@@ -8,10 +8,10 @@ from PIL import Image
 
 from microgradx import MLP, Layer, Neuron, Value
 from microgradx.data import moons, xor
-from microgradx.nn import Linear, Sequential, Tanh
+from microgradx.nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from microgradx.plot import BoundaryPlot, grid_scores, history_png, make_grid, predict
 from microgradx.tensor import Tensor
-from microgradx.train import Trainer
+from microgradx.train import Trainer, _layers
 
 POINTS = np.random.default_rng(0).normal(scale=2.0, size=(64, 2))
 
@@ -36,6 +36,39 @@ def test_predict_matches_a_tensor_model_and_a_function():
     model = Sequential(Linear(2, 5, seed=0), Tanh(), Linear(5, 1, seed=1))
     np.testing.assert_array_equal(predict(model, POINTS), model(Tensor(POINTS)).data[:, 0])
     np.testing.assert_array_equal(predict(lambda X: X[:, 0] - X[:, 1], POINTS), POINTS[:, 0] - POINTS[:, 1])
+
+
+@pytest.mark.parametrize("activation", [ReLU, Tanh, Sigmoid])
+def test_predict_runs_a_tensor_stack_of_linear_layers_as_arrays(activation):
+    model = Sequential(
+        Linear(2, 6, seed=0), activation(), Linear(6, 4, bias=False, seed=1), activation(), Linear(4, 1, seed=2)
+    )
+    assert [act for _, _, act in _layers(model)] == [activation.__name__.lower()] * 2 + ["linear"]
+    expected = model(Tensor(POINTS)).data[:, 0]
+    np.testing.assert_allclose(predict(model, POINTS), expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(predict(model, POINTS, dtype=np.float32), expected, rtol=1e-5, atol=1e-6)
+    wide = Sequential(Linear(2, 3, seed=0))
+    np.testing.assert_allclose(predict(wide, POINTS), wide(Tensor(POINTS)).data, rtol=1e-12)
+
+
+class Shifted(Linear):  # a Linear that computes something else: not taken for a plain layer
+    def forward(self, x):
+        return super().forward(x) + 1.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Sequential(Tanh(), Linear(2, 1, seed=0)),  # an activation before any layer
+        Sequential(Linear(2, 3, seed=0), Tanh(), Tanh(), Linear(3, 1, seed=1)),  # two in a row
+        Sequential(Sequential(Linear(2, 3, seed=0)), Linear(3, 1, seed=1)),  # nested
+        Sequential(Shifted(2, 1, seed=0)),
+    ],
+    ids=["activation-first", "two-activations", "nested", "subclass"],
+)
+def test_predict_calls_other_tensor_models_as_they_are(model):
+    assert _layers(model) is None
+    np.testing.assert_allclose(predict(model, POINTS), model(Tensor(POINTS)).data[:, 0], rtol=1e-12)
 
 
 def test_predict_on_a_trained_model_with_feature_maps():

@@ -9,7 +9,7 @@ import torch
 
 from microgradx import MLP, losses
 from microgradx.data import moons, xor
-from microgradx.nn import Sequential
+from microgradx.nn import Linear, Sequential, Tanh
 from microgradx.optim import SGD
 from microgradx.train import Divergence, Event, Trainer, linear_decay, micrograd_demo
 
@@ -236,6 +236,8 @@ def test_feature_maps_feed_the_model():
     trainer.fit(2)
     with pytest.raises(ValueError, match="reads 2 inputs but the data has 3 features"):
         Trainer(MLP(2, [4, 1], seed=0), "hinge", "sgd", data)
+    with pytest.raises(ValueError, match="reads 2 inputs but the data has 3 features"):  # a Tensor network too
+        Trainer(Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1)), "hinge", "sgd", data)
 
 
 @pytest.mark.parametrize(

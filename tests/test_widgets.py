@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -60,10 +62,34 @@ def test_throttle_coalesces_and_ends_on_the_last_state():
     for v in range(1, 501):
         state["v"] = v
         throttle.request()
+    assert shown[0] == 1 and throttle.pending  # the first request draws; the rest owe one frame
     throttle.flush()
     assert shown[-1] == 500  # the trailing frame shows the last state
     assert len(shown) <= 3  # 500 requests in far less than a second: the first frame and one or two more
+    assert throttle.frames == len(shown) and not throttle.pending
+    throttle.flush()  # nothing owed: nothing drawn
     assert throttle.frames == len(shown)
+
+
+def test_throttle_draws_again_once_the_interval_has_passed():
+    shown = []
+    throttle = Throttle(lambda: shown.append(time.perf_counter()), max_fps=50)  # 20 ms between frames
+    deadline = time.perf_counter() + 0.3
+    while time.perf_counter() < deadline:
+        throttle.request()
+    assert 3 <= len(shown) <= 16  # about 15 frames in 0.3 s, never more than the rate allows
+    assert min(np.diff(shown)) > 0.019  # 20 ms from the start of one frame to the next (give or take a call)
+
+
+def test_throttle_spaces_expensive_frames_to_stay_within_its_cpu_budget():
+    def draw():  # 10 ms of CPU time per frame
+        t0 = time.thread_time()
+        while time.thread_time() - t0 < 0.01:
+            pass
+
+    throttle = Throttle(draw, max_fps=1000, budget=0.25)
+    throttle.force()
+    assert throttle.interval >= 0.04  # 10 ms of drawing at most every 40 ms
 
 
 def test_throttle_without_a_rate_draws_every_request_in_the_callers_thread():
@@ -74,7 +100,7 @@ def test_throttle_without_a_rate_draws_every_request_in_the_callers_thread():
     assert threads == [threading.current_thread()] * 4
 
 
-def test_throttle_reports_a_failed_frame_on_flush_and_keeps_working():
+def test_throttle_raises_a_failed_frame_to_the_caller_and_keeps_working():
     calls = []
 
     def draw():
@@ -83,11 +109,11 @@ def test_throttle_reports_a_failed_frame_on_flush_and_keeps_working():
             raise RuntimeError("frame 1 failed")
 
     throttle = Throttle(draw, max_fps=1000)
-    throttle.request()
     with pytest.raises(RuntimeError, match="frame 1 failed"):
-        throttle.flush()
+        throttle.request()
+    assert throttle.frames == 0
     throttle.force()
-    assert len(calls) == 2
+    assert len(calls) == 2 and throttle.frames == 1
 
 
 @pytest.mark.parametrize("bad", [0, -5, "fast"])
@@ -121,6 +147,16 @@ def test_network_svg_draws_a_line_per_weight_coloured_by_sign_and_sized_by_magni
     assert width(strongest) > width(negative)
 
 
+def test_network_svg_fills_each_architecture_and_survives_non_finite_weights():
+    small = network_svg([(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))])
+    big = network_svg([(np.ones((4, 2)), np.zeros(4)), (np.ones((1, 4)), np.zeros(1))], inputs=["a%", "b"])
+    assert (small.count("<line"), big.count("<line")) == (9, 12)  # one cached layout per architecture
+    assert "a%" in big and big.count("<circle") == 2 + 4 + 1
+    w = np.array([[np.nan, 1.0], [np.inf, -1.0]])
+    svg = network_svg([(w, np.array([np.nan, 0.5]))])
+    assert "w=nan<" in svg and "w=inf<" in svg and "b=nan<" in svg and svg.count("<line") == 4
+
+
 def test_network_view_follows_the_model():
     model = MLP(2, [4, 1], seed=0)
     view = NetworkView(model)
@@ -137,24 +173,48 @@ def test_boundary_view_colours_each_side_of_the_boundary():
     x_mid = (view.extent[0] + view.extent[1]) / 2
     view.update(lambda X: X[:, 0] - x_mid)  # negative on the left half, positive on the right
     image = pixels(view.value)
-    assert image.shape == (150, 150, 3)
+    assert image.shape == (50, 50, 3)  # one pixel per grid point; the browser scales it to 150 px
     blue, orange = np.array([8, 119, 189]), np.array([245, 147, 34])
     left, right = image[:, :10].reshape(-1, 3), image[:, -10:].reshape(-1, 3)  # far from the boundary
     assert (np.abs(left.astype(int) - orange).sum(1) < 60).mean() > 0.8
     assert (np.abs(right.astype(int) - blue).sum(1) < 60).mean() > 0.8
 
 
-def test_boundary_view_draws_the_points():
+def line_vertices(view) -> np.ndarray:
+    path = re.search(r'<path d="([^"]*)"', view.line.value).group(1)
+    return np.array([[float(v) for v in p.split(",")] for p in re.findall(r"[\d.]+,[\d.]+", path)])
+
+
+def test_boundary_view_draws_the_line_where_the_score_crosses_the_threshold():
+    data = moons(40, seed=0)
+    view = BoundaryView(data, resolution=50, size=150)
+    x_mid = (view.extent[0] + view.extent[1]) / 2
+    view.update(lambda X: X[:, 0] - x_mid + 0.5, threshold=0.5)  # crosses 0.5 halfway across
+    line = line_vertices(view)
+    assert len(line) >= 2 and np.allclose(line[:, 0], 75.0)  # the middle of the 150 px picture, top to bottom
+    assert line[:, 1].min() == 1.5 and line[:, 1].max() == 148.5  # from the first pixel centre to the last
+    view.update(lambda X: np.full(len(X), 0.4), threshold=0.5)  # all on one side: no line
+    assert len(np.unique(pixels(view.value).reshape(-1, 3), axis=0)) == 1 and "M" not in view.line.value
+    view.update(lambda X: np.where(X[:, 0] < x_mid, np.nan, 1.0))  # NaN is grey and draws no line
+    assert "M" not in view.line.value and pixels(view.value).shape == (50, 50, 3)
+
+
+def test_boundary_view_draws_each_point_where_it_lies_on_the_field():
     data = moons(40, seed=0, test_ratio=0.25)
     view = BoundaryView(data, resolution=20, size=200)
-    flat = np.zeros(20 * 20)
-    with_points = pixels(view.render(flat))
-    view._points[1][:] = False  # the same frame without the points layer
-    without = pixels(view.render(flat))
-    changed = np.argwhere((with_points != without).any(axis=2))
-    px = view._to_pixels(np.concatenate([data.X, data.X_test]))
-    near = np.abs(changed[:, None, ::-1] - px[None]).max(axis=2).min(axis=1)
-    assert len(changed) > 40 and near.max() <= 4  # something drawn, and only around the 40 points
+    circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"[^>]* fill="(#\w+)" stroke="(#\w+)"', view.points.value)
+    assert len(circles) == len(data.X) + len(data.X_test) == 40
+    train, test = circles[: len(data.X)], circles[len(data.X) :]
+    assert {c[3] for c in train} == {"#ffffff"} and {c[3] for c in test} == {"#000000"}
+    assert [c[2] == POSITIVE for c in train] == [bool(v > 0) for v in data.y]
+    # a point on a grid point sits at the centre of that grid point's pixel, scaled to `size` (10 px a pixel)
+    i, j = 7, 12
+    x0, x1, y0, y1 = view.extent
+    corner = np.array([[x0 + j * (x1 - x0) / 19, y1 - i * (y1 - y0) / 19]])
+    np.testing.assert_allclose(view._to_pixels(corner), [[j * 10 + 5, i * 10 + 5]])
+    np.testing.assert_allclose(view.grid[i * 20 + j], corner[0])  # and that grid point is PNG pixel (i, j)
+    view.set_data(moons(10, seed=1, test_ratio=0.0))
+    assert view.points.value.count("<circle") == 10
 
 
 def test_curves_svg_draws_each_series_and_thins_long_histories():
@@ -164,6 +224,8 @@ def test_curves_svg_draws_each_series_and_thins_long_histories():
     longest = max(len(p.split('points="')[1].split('"')[0].split()) for p in svg.split("<polyline")[1:])
     assert longest == 100
     assert "train 0.001" in svg  # the legend shows the last loss, 1/1000
+    no_test = curves_svg([{"step": k, "loss": 1.0, "train_acc": 0.5, "test_acc": None} for k in range(5)])
+    assert no_test.count("<polyline") == 2 and "test" not in no_test
 
 
 # ---- TrainingDashboard ---------------------------------------------------------------------------------
@@ -174,7 +236,7 @@ def test_fit_trains_exactly_like_the_trainer_and_shows_the_last_step():
     first = dash.boundary.value
     history = dash.fit(15)
     assert dash.step_label.value == "step 15" and len(history) == 15 == dash.step_count
-    assert dash.boundary.value != first and pixels(dash.boundary.value).shape == (72, 72, 3)
+    assert dash.boundary.value != first and pixels(dash.boundary.value).shape == (24, 24, 3)
     twin = build_model(2, [5], "tanh", seed=3)
     trainer = Trainer(twin, "hinge", "sgd", dash.data, lr=dash.lr.value, batch_size=10, seed=3)
     trainer.fit(15)
@@ -319,7 +381,9 @@ def test_dom_hooks_for_the_browser_test():
     dash = TrainingDashboard(hidden=(2,), **SMALL)
     assert "mgx-dashboard" in dash.widget._dom_classes
     for widget, hook in [
-        (dash.boundary, "mgx-boundary"),
+        (dash.boundary.image, "mgx-boundary"),  # the PNG (an img element)
+        (dash.boundary.line, "mgx-boundary-line"),
+        (dash.boundary.points, "mgx-boundary-points"),
         (dash.step_label, "mgx-step-counter"),
         (dash.play_button, "mgx-play"),
         (dash.network, "mgx-network"),
@@ -380,7 +444,7 @@ def test_dashboard_graph_panel_redraws_after_a_step(dot_program):
 
 
 @pytest.mark.parametrize(
-    "name", ["_throttle", "boundary_view", "curves_view", "dashboard", "graph_widget", "network_view"]
+    "name", ["_svg", "_throttle", "boundary_view", "curves_view", "dashboard", "graph_widget", "network_view"]
 )
 def test_docstring_examples(name, dot_program):
     import doctest

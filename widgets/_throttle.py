@@ -10,31 +10,33 @@ __all__ = ["Throttle"]
 
 
 class Throttle:
-    """Coalesce many "the state changed" calls into at most `max_fps` calls of `draw()`, in a drawing thread.
+    """Coalesce many "the state changed" calls into at most `max_fps` calls of `draw()`.
 
-    `request()` is cheap and never waits for a frame: it marks the view stale and wakes the drawing
-    thread, which draws at once if the last frame is old enough, else when it is. Requests that come
-    while a frame is owed are merged into it, and a request is always followed by a frame drawn after
-    it (the trailing redraw), so the view ends on the last state. `flush()` waits for that frame.
+    `request()` is called after every step. It draws at once, in the caller's thread, if the last frame
+    is old enough; otherwise it only marks the view stale, and that frame is owed: a later request draws
+    it, or `flush()`, which the caller runs when the steps stop (the end of `fit`, Pause), so the view
+    always ends on the last state. ``max_fps=None`` draws on every request.
 
-    Watching must not cost much training: besides `max_fps`, frames are spaced so that drawing uses at
-    most `budget` of a CPU (a frame that took 20 ms of CPU time, with budget 0.25, waits 80 ms for the
-    next), so on a slow machine the view gets choppier rather than the training slower.
+    Frames are drawn between two steps, in the training thread, rather than by a drawing thread of their
+    own: two threads would take turns on the GIL at every NumPy and Pillow call of a frame (each releases
+    it), and each hand-over costs the training thread a wake-up. Measured on 2 cores at 20 frames a second,
+    a drawing thread slowed training 1.25x; drawing between steps costs what the frames cost (about 5%),
+    and a frame drawn between two steps sees a consistent state without copying it.
 
-    `draw` must read a consistent state by itself (the dashboard copies the weights under the trainer's
-    lock). `max_fps=None` draws synchronously in the caller's thread on every request (to measure the
-    cost of a redraw per step).
+    Watching must not cost much training: besides `max_fps`, frames are spaced so that drawing takes at
+    most `budget` of the time (a frame that took 20 ms of CPU time, with budget 0.1, waits 200 ms for the
+    next), so with a big model or on a slow machine the view gets choppier rather than training slower.
 
     >>> frames = []
     >>> t = Throttle(lambda: frames.append(len(frames)), max_fps=10)
     >>> for _ in range(1000):
     ...     t.request()
     >>> t.flush()
-    >>> 1 <= len(frames) <= 3   # the first request draws at once, the rest are merged into one more frame
-    True
+    >>> len(frames)   # the first request draws at once, the rest are owed one frame, drawn by flush()
+    2
     """
 
-    def __init__(self, draw: Callable[[], object], max_fps: float | None = 20.0, *, budget: float = 0.25):
+    def __init__(self, draw: Callable[[], object], max_fps: float | None = 20.0, *, budget: float = 0.1):
         if max_fps is not None and not (isinstance(max_fps, (int, float)) and max_fps > 0):
             raise ValueError(f"Throttle: max_fps must be a positive number or None, got {max_fps!r}")
         if not (isinstance(budget, (int, float)) and 0 < budget <= 1):
@@ -42,13 +44,10 @@ class Throttle:
         self.draw = draw
         self.max_fps, self.budget = max_fps, budget
         self.frames = 0  # frames drawn so far
-        self.error: BaseException | None = None  # the last exception `draw` raised in the drawing thread
-        self._cond = threading.Condition()
-        self._pending = False  # a request came after the last frame started
-        self._urgent = False  # flush() is waiting: draw now, never mind the spacing
-        self._worker: threading.Thread | None = None
+        self._lock = threading.RLock()  # one frame at a time, whichever thread asks
+        self._pending = False  # the state changed since the last frame started
         self._last = -float("inf")  # when the last frame started (perf_counter)
-        self._cost = 0.0  # the CPU time it took (the drawing thread's)
+        self._cost = 0.0  # the CPU time it took
 
     @property
     def interval(self) -> float:
@@ -57,59 +56,34 @@ class Throttle:
             return 0.0
         return max(1.0 / self.max_fps, self._cost / self.budget)
 
-    def request(self) -> None:
-        """The state changed: a frame showing it (or a later state) will be drawn."""
-        if self.max_fps is None:
-            self._draw_now()
-            return
-        with self._cond:
-            self._pending = True
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="microgradx-redraw", daemon=True)
-                self._worker.start()
+    @property
+    def pending(self) -> bool:
+        """True while a frame is owed (the view shows an older state)."""
+        return self._pending
 
-    def flush(self, timeout: float = 60.0) -> None:
-        """Draw what is owed now and wait for it (re-raising an error `draw` raised meanwhile)."""
-        with self._cond:
-            self._urgent = True
-            self._cond.notify_all()
-            done = self._cond.wait_for(lambda: self._worker is None, timeout)
-            self._urgent = False
-            error, self.error = self.error, None
-        if not done:
-            raise TimeoutError(f"Throttle.flush: the view was not redrawn within {timeout} s")
-        if error is not None:
-            raise error
+    def request(self) -> None:
+        """The state changed: draw now if the last frame is old enough, else owe a frame."""
+        self._pending = True
+        if time.perf_counter() - self._last >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Draw the owed frame now, if any. An error of `draw` is raised here; the next request draws again."""
+        with self._lock:
+            if not self._pending:
+                return
+            self._pending = False
+            self._last, cpu = time.perf_counter(), time.thread_time()
+            try:
+                self.draw()
+            finally:
+                self._cost = time.thread_time() - cpu
+            self.frames += 1
 
     def force(self) -> None:
-        """Redraw now and wait for it."""
-        self.request()
+        """Redraw now, whatever the rate."""
+        self._pending = True
         self.flush()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while True:
-                    if not self._pending:
-                        self._worker, self._urgent = None, False  # idle: the next request starts a new thread
-                        self._cond.notify_all()
-                        return
-                    wait = self._last + self.interval - time.perf_counter()
-                    if wait <= 0 or self._urgent:
-                        break
-                    self._cond.wait(wait)  # requests arriving meanwhile join this frame
-                self._pending = self._urgent = False
-                self._last = time.perf_counter()
-            cpu = time.thread_time()
-            try:
-                self._draw_now()
-            except BaseException as e:  # keep the thread alive; flush() reports it
-                self.error = e
-            self._cost = time.thread_time() - cpu
-
-    def _draw_now(self) -> None:
-        self.draw()
-        self.frames += 1
 
     def __repr__(self) -> str:
         return f"Throttle(max_fps={self.max_fps!r}, budget={self.budget}, frames={self.frames})"

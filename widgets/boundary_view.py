@@ -1,14 +1,23 @@
-"""`BoundaryView`: the decision boundary and the data points as a PNG in an `ipywidgets.Image`, fast enough to
-redraw many times a second (a NumPy raster encoded by Pillow; no Matplotlib figure per frame)."""
+"""`BoundaryView`: the decision boundary as TensorFlow Playground draws it, cheap enough to redraw between steps.
+
+The model's scores on a `resolution` x `resolution` grid become a small paletted PNG in an `ipywidgets.Image`
+(a NumPy raster encoded by Pillow; no Matplotlib figure per frame), which the browser smooths up to `size`
+pixels. Over it lie the decision boundary, the score's zero contour (found by contourpy, Matplotlib's
+contouring library) as a smooth SVG line, and the data points, an SVG drawn once per dataset. A 100 x 100
+frame is 10,000 pixels to colour and encode instead of 90,000 at 300 x 300, and a few kilobytes to send.
+"""
 
 from __future__ import annotations
 
 import io
+from html import escape
 
 import ipywidgets as widgets
 import numpy as np
 
 from microgradx.plot import MIDDLE, NEGATIVE, POSITIVE, make_grid
+
+from ._svg import points
 
 __all__ = ["BoundaryView", "boundary_index", "PALETTE"]
 
@@ -17,64 +26,74 @@ def _rgb(hex_colour: str) -> np.ndarray:
     return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
-# One 8-bit palette for the whole picture (a paletted PNG encodes 3x faster than RGB, and is smaller):
-# entries 0..LEVELS-1 are the Playground's ramp, orange (negative) -> light grey (0) -> blue (positive),
-# as microgradx.plot uses it; then the boundary line and the points' colours.
-LEVELS = 240
-LINE, BLUE, ORANGE, WHITE, BLACK, CLEAR = range(LEVELS, LEVELS + 6)
+# One 8-bit palette (a paletted PNG encodes 3x faster than RGB, and is smaller): TensorFlow Playground's
+# ramp, orange (negative) -> light grey (0) -> blue (positive), as microgradx.plot uses it.
+LEVELS = 256
 
 
 def _palette() -> bytes:
     t = np.linspace(-1.0, 1.0, LEVELS)[:, None]
     neg, mid, pos = _rgb(NEGATIVE), _rgb(MIDDLE), _rgb(POSITIVE)
-    table = np.zeros((256, 3))
-    table[:LEVELS] = np.where(t < 0, mid + (neg - mid) * -t, mid + (pos - mid) * t)
-    table[LINE : CLEAR + 1] = [(60, 60, 60), pos, neg, (255, 255, 255), (0, 0, 0), (0, 0, 0)]
-    return table.round().astype(np.uint8).tobytes()
+    return np.where(t < 0, mid + (neg - mid) * -t, mid + (pos - mid) * t).round().astype(np.uint8).tobytes()
 
 
 PALETTE = _palette()
+LINE_COLOUR = "#3c3c3c"
 
 
 def boundary_index(scores: np.ndarray, *, contrast: float = 1.0) -> np.ndarray:
     """Palette indices for a grid of scores: the ramp from orange (score <= -1/contrast) through grey (0)
-    to blue (>= 1/contrast), and `LINE` where the sign changes (the decision boundary). Row 0 is the top.
+    to blue (>= 1/contrast). NaN is grey.
 
-    >>> boundary_index(np.array([[-5.0, -5.0, 0.1, 5.0]])).tolist() == [[0, 0, LINE, LEVELS - 1]]
-    True
+    >>> boundary_index(np.array([[-5.0, -0.5, 0.0, 5.0, np.nan]])).tolist()
+    [[0, 64, 128, 255, 128]]
     """
-    shade = np.clip(scores * contrast, -1.0, 1.0)
-    index = np.minimum(((shade + 1.0) * (LEVELS / 2)).astype(np.uint8), LEVELS - 1)
-    pos = scores > 0
-    index[:, 1:][pos[:, 1:] != pos[:, :-1]] = LINE
-    index[1:, :][pos[1:, :] != pos[:-1, :]] = LINE
-    return index
+    shade = np.clip(np.nan_to_num(scores * contrast, nan=0.0), -1.0, 1.0)
+    return np.minimum((shade + 1.0) * (LEVELS / 2), LEVELS - 1).astype(np.uint8)
 
 
-class BoundaryView(widgets.Image):
+class BoundaryView(widgets.GridBox):
     """The decision boundary of a 2-feature model over `data`, train points white-ringed, test points black-ringed.
 
-    `update(model)` evaluates the model on a `resolution` x `resolution` grid (NumPy, one batch),
-    smooths it up to `size` pixels and encodes a PNG into `.value`; the points layer is drawn once.
+    `update(model)` evaluates the model on the grid (NumPy, one batch) and puts a `resolution`-pixel PNG
+    into `.image` (`.value` is its bytes), shown at `size` pixels, and the boundary line into `.line`;
+    the points, `.points`, lie on top.
 
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
     >>> view = BoundaryView(moons(50, seed=0), resolution=40, size=120)
     >>> view.update(MLP(2, [8, 1], seed=0))
-    >>> bytes(view.value[:4])
-    b'\\x89PNG'
+    >>> bytes(view.value[:4]), view.points.value.count("<circle")
+    (b'\\x89PNG', 50)
     """
 
     def __init__(self, data, *, resolution: int = 100, size: int = 300, margin: float = 0.1, **kw):
-        super().__init__(format="png", **kw)
         if not (isinstance(resolution, int) and 2 <= resolution <= 2000):
             raise ValueError(f"BoundaryView: resolution must be an int in [2, 2000], got {resolution!r}")
         if not (isinstance(size, int) and 16 <= size <= 4000):
             raise ValueError(f"BoundaryView: size must be an int in [16, 4000], got {size!r}")
         self.resolution, self.size = resolution, size
-        self.add_class("mgx-boundary")
-        self.layout.width, self.layout.height = f"{size}px", f"{size}px"
+        px = f"{size}px"
+
+        def layer(widget, name):  # three layers in one grid cell, the last on top
+            widget.layout = widgets.Layout(width=px, height=px, margin="0", grid_area="view")
+            widget.add_class(name)
+            return widget
+
+        self.image = layer(widgets.Image(format="png"), "mgx-boundary")  # the browser scales it up smoothly
+        self.line = layer(widgets.HTML(), "mgx-boundary-line")
+        self.points = layer(widgets.HTML(), "mgx-boundary-points")
+        super().__init__(
+            [self.image, self.line, self.points],
+            layout=widgets.Layout(grid_template_areas='"view"', width=px, height=px, margin="2px"),
+            **kw,
+        )
         self.set_data(data, margin=margin)
+
+    @property
+    def value(self) -> bytes:
+        """The PNG of the last frame: `resolution` x `resolution` pixels, row 0 at the top."""
+        return self.image.value
 
     def set_data(self, data, *, margin: float = 0.1) -> None:
         """Use a new dataset: new extent, new grid, new points layer."""
@@ -85,50 +104,68 @@ class BoundaryView(widgets.Image):
         grid, self.extent = make_grid(data, self.resolution, margin)  # x0, x1, y0, y1; first row at the bottom
         self.grid = grid.reshape(self.resolution, self.resolution, 2)[::-1].reshape(-1, 2)  # image order: top first
         self.grid_inputs = data.transform(self.grid)  # the model may read features of the points (x1*x2, ...)
-        self._points = self._points_layer(data, X, X_test)
         self.data = data
+        self.points.value = self._points_svg(data, X, X_test)
 
     def _to_pixels(self, X: np.ndarray) -> np.ndarray:
+        """Where points lie on the shown picture: grid point i is the centre of PNG pixel i, scaled to `size`."""
         x0, x1, y0, y1 = self.extent
-        px = (X[:, 0] - x0) / (x1 - x0) * (self.size - 1)
-        py = (y1 - X[:, 1]) / (y1 - y0) * (self.size - 1)
+        cell = self.size / self.resolution
+        px = ((X[:, 0] - x0) / (x1 - x0) * (self.resolution - 1) + 0.5) * cell
+        py = ((y1 - X[:, 1]) / (y1 - y0) * (self.resolution - 1) + 0.5) * cell
         return np.column_stack([px, py])
 
-    def _points_layer(self, data, X, X_test) -> tuple[np.ndarray, np.ndarray]:
-        """The points drawn once, as palette indices, and where they are."""
-        from PIL import Image, ImageDraw
-
-        layer = Image.new("L", (self.size, self.size), CLEAR)
-        draw = ImageDraw.Draw(layer)
+    def _points_svg(self, data, X, X_test) -> str:
+        """The points, drawn once: blue for a positive label, orange for the other; train white-, test black-ringed."""
         r = max(2.0, self.size / 70)
-        for points, labels, ring in ((X, data.y, WHITE), (X_test, data.y_test, BLACK)):
-            for (px, py), label in zip(self._to_pixels(points), np.asarray(labels, dtype=float).reshape(-1)):
-                draw.ellipse((px - r, py - r, px + r, py + r), fill=BLUE if label > 0 else ORANGE, outline=ring)
-        dots = np.asarray(layer)
-        return dots, dots != CLEAR
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="mgx-points-svg" width="{self.size}" height="{self.size}" '
+            f'viewBox="0 0 {self.size} {self.size}" style="display:block">'
+        ]
+        for where, labels, ring, kind in ((X, data.y, "#ffffff", "train"), (X_test, data.y_test, "#000000", "test")):
+            for (px, py), label in zip(self._to_pixels(where), np.asarray(labels, dtype=float).reshape(-1)):
+                parts.append(
+                    f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{POSITIVE if label > 0 else NEGATIVE}" '
+                    f'stroke="{ring}" stroke-width="1"><title>{kind} {escape(f"{label:g}")}</title></circle>'
+                )
+        parts.append("</svg>")
+        return "".join(parts)
 
     def render(self, scores: np.ndarray) -> bytes:
         """PNG bytes for a grid of scores (shape (resolution**2,) or (resolution, resolution))."""
         from PIL import Image
 
-        field = np.asarray(scores, dtype=np.float64).reshape(self.resolution, self.resolution)
-        field = np.clip(np.nan_to_num(field, nan=0.0), -1e6, 1e6).astype(np.float32)  # wild scores: still a picture
-        if self.size != self.resolution:
-            field = np.asarray(Image.fromarray(field).resize((self.size, self.size), Image.Resampling.BILINEAR))
-        index = boundary_index(field)
-        dots, where = self._points
-        index[where] = dots[where]
-        image = Image.fromarray(index)
+        image = Image.fromarray(boundary_index(self._field(scores)))  # inf saturates, NaN is grey: still a picture
         image.putpalette(PALETTE)
         out = io.BytesIO()
         image.save(out, format="PNG", compress_level=1)
         return out.getvalue()
 
+    def line_svg(self, scores: np.ndarray) -> str:
+        """The decision boundary, where the scores cross 0, as an SVG path in the picture's pixels."""
+        from contourpy import contour_generator
+
+        field = np.clip(self._field(scores), -1e6, 1e6)  # NaN stays NaN: masked, no line through it
+        if np.isnan(field).any():
+            field = np.ma.masked_invalid(field)
+        cell = self.size / self.resolution
+        path = []
+        for xy in contour_generator(z=field).lines(0.0):  # (column, row) of each vertex
+            path.append("M" + points((xy + 0.5) * cell))
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.size}" height="{self.size}" style="display:block">'
+            f'<path d="{"".join(path)}" fill="none" stroke="{LINE_COLOUR}" stroke-width="1.5"/></svg>'
+        )
+
+    def _field(self, scores: np.ndarray) -> np.ndarray:
+        return np.asarray(scores, dtype=np.float32).reshape(self.resolution, self.resolution)
+
     def update(self, model, threshold: float = 0.0) -> None:
         """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
         (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
-        from microgradx.train import _one_blas_thread, predict  # one BLAS thread: it runs beside training
+        from microgradx.train import predict
 
-        with _one_blas_thread(), np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
-            scores = predict(model, self.grid_inputs) - threshold
-        self.value = self.render(scores)
+        with np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
+            scores = predict(model, self.grid_inputs, dtype=np.float32) - threshold  # 8-bit colours: float32 is plenty
+        self.image.value = self.render(scores)
+        self.line.value = self.line_svg(scores)

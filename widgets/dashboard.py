@@ -1,17 +1,17 @@
 """`TrainingDashboard`: watch a network learn, live. TensorFlow Playground in a notebook, on microgradx.
 
-Three threads, each with one job:
+Two threads, each with one job:
 
 - the kernel's thread runs the controls (button clicks only flip flags) and `fit(n)` from code;
-- while Play is on, a training thread calls `trainer.step()` until paused (the kernel stays free);
-- a `Throttle` thread redraws at most `max_fps` times a second. It copies the weights under the
-  trainer's lock (held during a step, so never half an update) and renders from the copy.
+- while Play is on, a training thread calls `trainer.step()` until paused (the kernel stays free).
+
+Whichever thread trains also draws, between two steps, at most `max_fps` times a second (a `Throttle`),
+and once more when the steps stop, so the view always ends on the last state.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 from html import escape
 
@@ -77,9 +77,9 @@ class TrainingDashboard:
     line and keeps the error in `dashboard.error` until Reset. With ``graph=True`` a `GraphWidget` of
     the loss on one sample is shown too, redrawn whenever a run stops (after every Step).
 
-    DOM hooks (CSS classes): ``mgx-dashboard``, ``mgx-boundary`` (the PNG), ``mgx-step-counter``,
-    ``mgx-play``, ``mgx-step``, ``mgx-reset``, ``mgx-status``, ``mgx-stats``, ``mgx-network``,
-    ``mgx-curves``, ``mgx-graph``.
+    DOM hooks (CSS classes): ``mgx-dashboard``, ``mgx-boundary`` (the PNG), ``mgx-boundary-line`` and
+    ``mgx-boundary-points`` (the SVG layers over it), ``mgx-step-counter``, ``mgx-play``, ``mgx-step``,
+    ``mgx-reset``, ``mgx-status``, ``mgx-stats``, ``mgx-network``, ``mgx-curves``, ``mgx-graph``.
     """
 
     def __init__(
@@ -116,8 +116,7 @@ class TrainingDashboard:
         self._custom_data = data
         self._playing = threading.Event()
         self._thread: threading.Thread | None = None
-        self._view_lock = threading.Lock()  # a frame and a rebuild never overlap
-        self._shadow = (None, None)  # (model, its copy that frames are rendered from)
+        self._view_lock = threading.RLock()  # a frame and a rebuild never overlap
         self._stepped = threading.Condition()
         self._make_controls(dataset, noise, test_ratio, hidden, activation, engine, lr, batch_size, l2, seed)
 
@@ -254,6 +253,7 @@ class TrainingDashboard:
         try:
             while self._playing.is_set() and self._step_once():
                 pass
+            self._throttle.flush()  # the view ends on the last step
         except Exception as e:  # a bad setting or a bug: show it rather than die silently in a thread
             self._stop_with(e, f"{type(e).__name__}: {e}")
         finally:
@@ -261,7 +261,6 @@ class TrainingDashboard:
             with self._stepped:
                 self._stepped.notify_all()
             self.play_button.value = False  # the button follows a run that stopped by itself
-            self._throttle.request()
 
     def _on_play(self, change) -> None:
         if change["new"]:
@@ -356,17 +355,10 @@ class TrainingDashboard:
     # ---- the view -------------------------------------------------------------------------------------
 
     def _draw(self) -> None:
-        """One frame, in the drawing thread: copy the state between two steps, render, send in one batch."""
-        with self._view_lock:
-            trainer, model = self.trainer, self.model
-            with trainer.lock:
-                state, history = model.state_dict(), list(trainer.history)
-            shadow = self._shadow[1] if self._shadow[0] is model else None
-            if shadow is None:
-                shadow = copy.deepcopy(model)
-                self._shadow = (model, shadow)
-            shadow.load_state_dict(state)
-            self.boundary.update(shadow, trainer.threshold)
+        """One frame, between two steps: render the model as it is and send it in one batch per widget."""
+        with self._view_lock, self.trainer.lock:  # the lock is free between steps: a frame never sees half a step
+            model, history = self.model, self.trainer.history
+            self.boundary.update(model, self.trainer.threshold)
             last = history[-1] if history else {}
             stats = " &nbsp; ".join(
                 f"{name} {last[key]:.3f}"
@@ -376,7 +368,7 @@ class TrainingDashboard:
             with contextlib.ExitStack() as stack:
                 for w in (self.network, self.curves, self.step_label, self.stats):
                     stack.enter_context(w.hold_sync())
-                self.network.update(shadow)
+                self.network.update(model)
                 self.curves.update(history)
                 self.step_label.value = f"step {len(history)}"
                 self.stats.value = stats

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 import ipywidgets as widgets
@@ -83,6 +84,52 @@ def network_svg(
             raise ValueError(
                 f"network_svg: layer {i} has W {w.shape} and b {b.shape}, expected ({w.shape[0]}, {sizes[i]})"
             )
+    labels = tuple(
+        ["input"] + [(activations[i] if activations and i < len(activations) else "") for i in range(len(weights))]
+    )
+    names = tuple((inputs[j] if inputs and j < len(inputs) else f"x{j + 1}") for j in range(sizes[0]))
+    # The layout is made once per architecture; a frame only fills in the styles and the tooltips' numbers.
+    template = _layout(tuple(sizes), labels, names, width, height)
+    w = np.concatenate([np.asarray(w, dtype=np.float64).ravel() for w, _ in weights])
+    b = np.concatenate([np.asarray(b, dtype=np.float64).ravel() for _, b in weights])
+    values = np.empty(2 * (w.size + b.size), dtype=object)
+    values[0 : 2 * w.size : 2] = _styles(w, _LINE_STYLES)
+    values[1 : 2 * w.size : 2] = w.tolist()
+    values[2 * w.size :: 2] = _styles(b, _FILL_STYLES)
+    values[2 * w.size + 1 :: 2] = b.tolist()
+    return template % tuple(values)
+
+
+LEVELS = 64  # shades of |weight| / max |weight|: finer than the eye tells apart in a 3-pixel line
+
+
+def _level_styles(style) -> np.ndarray:
+    """``style(colour, a)`` for each sign (row 0: negative, 1: positive) and each level a of |value| in [0, 1]."""
+    return np.array(
+        [[style(colour, level / LEVELS) for level in range(LEVELS + 1)] for colour in (NEGATIVE, POSITIVE)],
+        dtype=object,
+    )
+
+
+# Colour, width and opacity as TensorFlow Playground shades links; a neuron's fill shows its bias the same way.
+_LINE_STYLES = _level_styles(
+    lambda colour, a: f'stroke="{colour}" stroke-width="{0.4 + 3.2 * a:.2f}" stroke-opacity="{0.15 + 0.85 * a:.2f}"'
+)
+_FILL_STYLES = _level_styles(lambda colour, a: f'fill="{colour}" fill-opacity="{0.15 + 0.85 * a:.2f}"')
+
+
+def _styles(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The style of each value: its sign and its size relative to the largest finite |value|."""
+    finite = np.isfinite(values)
+    scale = max(float(np.abs(values[finite]).max(initial=0.0)), 1e-12)
+    level = np.rint(np.clip(np.where(finite, np.abs(values) / scale, 1.0), 0.0, 1.0) * LEVELS).astype(np.intp)
+    return table[(values >= 0).astype(np.intp), level]
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(sizes: tuple, labels: tuple, names: tuple, width: int, height: int) -> str:
+    """The SVG of a network of these `sizes`, with ``%s`` (style) and ``%.4g`` (number) slots for each weight
+    (line) and then each bias (circle), in the order of `network_svg`'s arrays."""
     top, margin = 18, 16
     xs = np.linspace(margin + 14, width - margin - 14, len(sizes)) if len(sizes) > 1 else np.array([width / 2])
     step = (height - top - 8) / max(sizes)
@@ -91,38 +138,34 @@ def network_svg(
     def ys(n: int) -> np.ndarray:
         return top + (height - top) / 2 + (np.arange(n) - (n - 1) / 2) * step
 
-    scale = max(max(float(np.abs(w).max()) for w, _ in weights), 1e-12)
+    def text(s: str) -> str:  # fixed text in a %-template
+        return escape(s).replace("%", "%%")
+
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="mgx-network-svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">'
     ]
-    for i, (w, _) in enumerate(weights):
+    for i in range(len(sizes) - 1):
         y0, y1 = ys(sizes[i]), ys(sizes[i + 1])
-        for k in range(w.shape[0]):
-            for j in range(w.shape[1]):
-                v = float(w[k, j])
-                a = abs(v) / scale
+        for k in range(sizes[i + 1]):
+            for j in range(sizes[i]):
                 parts.append(
-                    f'<line x1="{xs[i]:.1f}" y1="{y0[j]:.1f}" x2="{xs[i + 1]:.1f}" y2="{y1[k]:.1f}" '
-                    f'stroke="{POSITIVE if v >= 0 else NEGATIVE}" stroke-width="{0.4 + 3.2 * a:.2f}" '
-                    f'stroke-opacity="{0.15 + 0.85 * a:.2f}"><title>w={v:.4g}</title></line>'
+                    f'<line x1="{xs[i]:.1f}" y1="{y0[j]:.1f}" x2="{xs[i + 1]:.1f}" y2="{y1[k]:.1f}" %s>'
+                    "<title>w=%.4g</title></line>"
                 )
-    bias_scale = max([float(np.abs(b).max()) for _, b in weights if b.size] + [1e-12])
+    circle = (
+        '<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style} stroke="#555" stroke-width="0.8">'
+        "<title>{tip}</title></circle>"
+    )
+    inputs = []
     for i, n in enumerate(sizes):
-        label = "input" if i == 0 else (activations[i - 1] if activations and i - 1 < len(activations) else "")
-        parts.append(f'<text x="{xs[i]:.1f}" y="11" text-anchor="middle">{n} {escape(label)}</text>')
-        biases = weights[i - 1][1] if i else np.zeros(n)
+        parts.append(f'<text x="{xs[i]:.1f}" y="11" text-anchor="middle">{n} {text(labels[i])}</text>')
         for j, y in enumerate(ys(n)):
-            b = float(biases[j])
-            fill = "#ffffff" if i == 0 else (POSITIVE if b >= 0 else NEGATIVE)
-            opacity = 1.0 if i == 0 else 0.15 + 0.85 * abs(b) / bias_scale
-            tip = (inputs[j] if inputs and j < len(inputs) else f"x{j + 1}") if i == 0 else f"b={b:.4g}"
-            parts.append(
-                f'<circle cx="{xs[i]:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{fill}" fill-opacity="{opacity:.2f}" '
-                f'stroke="#555" stroke-width="0.8"><title>{escape(tip)}</title></circle>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+            if i == 0:  # inputs have no bias: drawn after the rest, so the slots stay in order
+                inputs.append(circle.format(x=xs[i], y=y, r=radius, style='fill="#ffffff"', tip=text(names[j])))
+            else:
+                parts.append(circle.format(x=xs[i], y=y, r=radius, style="%s", tip="b=%.4g"))
+    return "".join(parts + inputs + ["</svg>"])
 
 
 class NetworkView(widgets.HTML):
