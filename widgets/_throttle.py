@@ -20,7 +20,7 @@ class Throttle:
     Frames are drawn between two steps, in the training thread, rather than by a drawing thread of their
     own: two threads would take turns on the GIL at every NumPy and Pillow call of a frame (each releases
     it), and each hand-over costs the training thread a wake-up. Measured on 2 cores at 20 frames a second,
-    a drawing thread slowed training 1.25x; drawing between steps costs what the frames cost (about 5%),
+    a drawing thread slowed training 1.25x; drawing between steps costs what the frames cost (5-10%),
     and a frame drawn between two steps sees a consistent state without copying it.
 
     Watching must not cost much training: besides `max_fps`, frames are spaced so that drawing takes at
