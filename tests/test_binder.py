@@ -100,13 +100,16 @@ def test_binder_requirements_build_a_lesson_env(tmp_path):
     assert re.fullmatch(rf"{re.escape(_pinned(reqs, 'torch'))}(\+cpu)?", resolved["torch"]), resolved["torch"]
 
     # every module a lesson imports, except torch (resolved above, not installed), and the widgets
-    modules = sorted(_lesson_imports() - {"torch"} | {"microgradx", "microgradx.widgets", "ipywidgets", "matplotlib"})
+    widgets = {"microgradx", "microgradx.widgets", "ipywidgets", "ipyevents", "matplotlib"}
+    modules = sorted(_lesson_imports() - {"torch"} | widgets)
     code = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]; print(sys.modules['microgradx'])"
     assert str(venv) in _run([python, "-c", code, *modules], cwd=tmp_path)  # the installed copy, not the checkout
 
-    # JupyterLab in that environment has the ipywidgets manager, so the dashboards render
+    # JupyterLab in that environment has the ipywidgets manager, so the dashboards render, and ipyevents,
+    # so clicks on the boundary reach Python
     labext = _run([python, "-m", "jupyter", "labextension", "list"])
     assert re.search(r"@jupyter-widgets/jupyterlab-manager v\S+ enabled", labext), labext
+    assert re.search(r"ipyevents v\S+ enabled", labext), labext
 
 
 def test_pytorch_cpu_index_publishes_the_pin():

@@ -273,6 +273,15 @@ def _step(counter) -> int:
     return int(re.search(r"\d+", counter.inner_text()).group())
 
 
+def _isolated(centres: list[tuple[float, float]], n_train: int, gap: float = 14.0) -> int:
+    """A training point (index > 0; train points come first) with no other dot within `gap` pixels."""
+    for i in range(1, n_train):
+        x, y = centres[i]
+        if all((x - u) ** 2 + (y - v) ** 2 >= gap**2 for j, (u, v) in enumerate(centres) if j != i):
+            return i
+    raise AssertionError("no isolated training point to click")
+
+
 def test_lesson_04_dashboard_trains_live(lab, page):
     from playwright.sync_api import expect
 
@@ -309,3 +318,20 @@ def test_lesson_04_dashboard_trains_live(lab, page):
     page.wait_for_timeout(2000)
     assert _step(counter) == paused_at, "the step counter kept moving after Pause"
     screenshot(page, "04_live_dashboard-paused")
+
+    # A click on a training point shows the graph of its loss (ipyevents brings the click to Python).
+    circles = dashboard.locator(".mgx-boundary-points circle")
+    sample = dashboard.locator(".mgx-graph-sample input")
+    graph = dashboard.locator(".mgx-graph")
+    expect(sample).to_have_value("0")
+    dots = circles.evaluate_all(
+        "cs => cs.map(c => [+c.getAttribute('cx'), +c.getAttribute('cy'), c.getAttribute('stroke')])"
+    )
+    i = _isolated([(x, y) for x, y, _ in dots], n_train=sum(stroke == "#ffffff" for *_, stroke in dots))
+    before = graph.inner_html()
+    circles.nth(i).click()
+    expect(sample).to_have_value(str(i))
+    expect(dashboard.locator(".mgx-boundary-points circle.mgx-selected")).to_have_count(1)
+    expect(graph).not_to_have_text(re.compile("^$"))
+    assert graph.inner_html() != before, "the graph was not redrawn for the clicked sample"
+    screenshot(page, "04_live_dashboard-picked")

@@ -217,6 +217,34 @@ def test_boundary_view_draws_each_point_where_it_lies_on_the_field():
     assert view.points.value.count("<circle") == 10
 
 
+def isolated_point(view) -> tuple[int, np.ndarray]:
+    """A training point (index > 0) at least 10 pixels from every other, and where it is drawn."""
+    at = view._to_pixels(view.data.X)
+    gaps = np.hypot(*(at[:, None] - at[None]).transpose(2, 0, 1)) + np.eye(len(at)) * 1e9
+    i = next(i for i in range(1, len(at)) if gaps[i].min() > 10)
+    return i, at[i]
+
+
+def test_boundary_view_finds_the_training_point_under_a_click_and_rings_it():
+    data = moons(40, seed=0, test_ratio=0.25)
+    view = BoundaryView(data, resolution=20, size=200)
+    i, (px, py) = isolated_point(view)
+    assert view.nearest(px + 2, py - 2) == i
+    assert view.nearest(-50, -50) is None  # far from every point
+    clicked = []
+    view.on_click(clicked.append)
+    assert view._clicks.source is view and view._clicks.watched_events == ["click"]
+    view._clicked({"type": "click", "relativeX": px, "relativeY": py}, clicked.append)  # as ipyevents reports it
+    view._clicked({"type": "click", "relativeX": -50, "relativeY": -50}, clicked.append)
+    assert clicked == [i]
+    view.select(7)
+    assert view.points.value.count('class="mgx-selected"') == 1 and "sample 7" in view.points.value
+    view.select(None)
+    assert "mgx-selected" not in view.points.value
+    with pytest.raises(ValueError, match="no training point 30 among 30"):
+        view.select(30)
+
+
 def test_curves_svg_draws_each_series_and_thins_long_histories():
     history = [{"step": k, "loss": 1 / (k + 1), "train_acc": 0.5, "test_acc": 0.6} for k in range(1000)]
     svg = curves_svg(history, max_points=100)
@@ -431,6 +459,24 @@ def test_graph_widget_on_a_model_collapses_large_graphs_and_follows_training(dot
     assert tensor_graph.mode is None and "linear" in tensor_graph.svg.value
     tensor_graph.all_button.click()
     assert "grad ?" not in svg_text(tensor_graph)
+
+
+def test_a_click_on_a_training_point_shows_its_graph(dot_program):
+    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
+    assert dash.boundary.selected == 0 and dash.graph.sample.value == 0
+    before = dash.graph.svg.value
+    i, (px, py) = isolated_point(dash.boundary)
+    click = {"event": "click", "relativeX": round(px), "relativeY": round(py)}  # as ipyevents sends it
+    dash.boundary._clicks._handle_mouse_msg(None, click, None)
+    assert dash.graph.sample.value == i == dash.boundary.selected and dash.graph.svg.value != before
+    dash.graph.sample.value = 3  # typing a number moves the ring too
+    assert dash.boundary.selected == 3
+    dash.dataset.value = "xor"  # a new dataset: the ring follows the sample box
+    assert dash.boundary.selected == dash.graph.sample.value
+    with pytest.raises(ValueError, match="no training point 1000"):
+        dash.pick_sample(1000)
+    with pytest.raises(ValueError, match="graph=True"):
+        TrainingDashboard(hidden=(2,), **SMALL).pick_sample(0)
 
 
 def test_dashboard_graph_panel_redraws_after_a_step(dot_program):

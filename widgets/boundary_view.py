@@ -57,7 +57,8 @@ class BoundaryView(widgets.GridBox):
 
     `update(model)` evaluates the model on the grid (NumPy, one batch) and puts a `resolution`-pixel PNG
     into `.image` (`.value` is its bytes), shown at `size` pixels, and the boundary line into `.line`;
-    the points, `.points`, lie on top.
+    the points, `.points`, lie on top. `on_click(callback)` reports which training point a click in the
+    browser hit; `select(i)` rings one.
 
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
@@ -88,6 +89,8 @@ class BoundaryView(widgets.GridBox):
             layout=widgets.Layout(grid_template_areas='"view"', width=px, height=px, margin="2px"),
             **kw,
         )
+        self.selected: int | None = None  # the ringed training point
+        self._clicks = None  # the ipyevents listener, made by the first on_click()
         self.set_data(data, margin=margin)
 
     @property
@@ -98,14 +101,48 @@ class BoundaryView(widgets.GridBox):
     def set_data(self, data, *, margin: float = 0.1) -> None:
         """Use a new dataset: new extent, new grid, new points layer."""
         X = np.asarray(data.X, dtype=float)
-        X_test = np.asarray(data.X_test, dtype=float).reshape(-1, X.shape[1])
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"BoundaryView draws 2-D points, got X of shape {X.shape}")
         grid, self.extent = make_grid(data, self.resolution, margin)  # x0, x1, y0, y1; first row at the bottom
         self.grid = grid.reshape(self.resolution, self.resolution, 2)[::-1].reshape(-1, 2)  # image order: top first
         self.grid_inputs = data.transform(self.grid)  # the model may read features of the points (x1*x2, ...)
         self.data = data
-        self.points.value = self._points_svg(data, X, X_test)
+        self.selected = None
+        self.points.value = self._points_svg()
+
+    def select(self, i: int | None) -> None:
+        """Ring training point `i` (None: no ring), e.g. the sample whose graph is shown."""
+        if i is not None and not (isinstance(i, (int, np.integer)) and 0 <= i < len(self.data.X)):
+            raise ValueError(f"BoundaryView.select: no training point {i!r} among {len(self.data.X)}")
+        self.selected = None if i is None else int(i)
+        self.points.value = self._points_svg()
+
+    def nearest(self, px: float, py: float) -> int | None:
+        """The training point drawn under pixel (px, py) of the picture, or within 3 pixels of its dot; else None."""
+        if not len(self.data.X):
+            return None
+        at = self._to_pixels(np.asarray(self.data.X, dtype=float))
+        distance = np.hypot(at[:, 0] - px, at[:, 1] - py)
+        i = int(np.argmin(distance))
+        return i if distance[i] <= self._radius + 3 else None
+
+    def on_click(self, callback) -> None:
+        """Call `callback(i)` when a click in the browser hits training point `i` (its index in `data.X`)."""
+        from ipyevents import Event  # turns DOM events on a widget into Python calls
+
+        if self._clicks is None:
+            self._clicks = Event(source=self, watched_events=["click"])
+        self._clicks.on_dom_event(lambda event: self._clicked(event, callback))
+
+    def _clicked(self, event: dict, callback) -> None:
+        """An ipyevents click: `relativeX`/`relativeY` are pixels from the picture's top left corner."""
+        i = self.nearest(event["relativeX"], event["relativeY"])
+        if i is not None:
+            callback(i)
+
+    @property
+    def _radius(self) -> float:
+        return max(2.0, self.size / 70)
 
     def _to_pixels(self, X: np.ndarray) -> np.ndarray:
         """Where points lie on the shown picture: grid point i is the centre of PNG pixel i, scaled to `size`."""
@@ -115,9 +152,11 @@ class BoundaryView(widgets.GridBox):
         py = ((y1 - X[:, 1]) / (y1 - y0) * (self.resolution - 1) + 0.5) * cell
         return np.column_stack([px, py])
 
-    def _points_svg(self, data, X, X_test) -> str:
-        """The points, drawn once: blue for a positive label, orange for the other; train white-, test black-ringed."""
-        r = max(2.0, self.size / 70)
+    def _points_svg(self) -> str:
+        """The points: blue for a positive label, orange for the other; train white-, test black-ringed."""
+        data, r = self.data, self._radius
+        X = np.asarray(data.X, dtype=float)
+        X_test = np.asarray(data.X_test, dtype=float).reshape(-1, X.shape[1])
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="mgx-points-svg" width="{self.size}" height="{self.size}" '
             f'viewBox="0 0 {self.size} {self.size}" style="display:block">'
@@ -128,6 +167,12 @@ class BoundaryView(widgets.GridBox):
                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{POSITIVE if label > 0 else NEGATIVE}" '
                     f'stroke="{ring}" stroke-width="1"><title>{kind} {escape(f"{label:g}")}</title></circle>'
                 )
+        if self.selected is not None:
+            ((px, py),) = self._to_pixels(X[[self.selected]])
+            parts.append(
+                f'<circle class="mgx-selected" cx="{px:.1f}" cy="{py:.1f}" r="{r + 3:.1f}" fill="none" '
+                f'stroke="{LINE_COLOUR}" stroke-width="2"><title>sample {self.selected}</title></circle>'
+            )
         parts.append("</svg>")
         return "".join(parts)
 

@@ -75,7 +75,8 @@ class TrainingDashboard:
     architecture, the engine or the dataset in the controls then builds a fresh model of that shape.
     On NaN/inf the trainer restores the last good weights; the dashboard stops, says so in its status
     line and keeps the error in `dashboard.error` until Reset. With ``graph=True`` a `GraphWidget` of
-    the loss on one sample is shown too, redrawn whenever a run stops (after every Step).
+    the loss on one sample is shown too, redrawn whenever a run stops (after every Step); click a training
+    point on the boundary (or type its number) to see its graph.
 
     DOM hooks (CSS classes): ``mgx-dashboard``, ``mgx-boundary`` (the PNG), ``mgx-boundary-line`` and
     ``mgx-boundary-points`` (the SVG layers over it), ``mgx-step-counter``, ``mgx-play``, ``mgx-step``,
@@ -132,6 +133,9 @@ class TrainingDashboard:
             from .graph_widget import GraphWidget
 
             self.graph = GraphWidget(model=self.model, data=self.data, loss=loss)
+            self.graph.sample.observe(lambda change: self.boundary.select(change["new"]), "value")
+            self.boundary.select(self.graph.sample.value)
+            self.boundary.on_click(self.pick_sample)
         self.widget = self._layout()
         self._throttle = Throttle(self._draw, max_fps)
         self._throttle.force()
@@ -216,6 +220,17 @@ class TrainingDashboard:
             self._new_trainer()
         self._throttle.force()
         self._refresh_graph()
+
+    def pick_sample(self, i: int) -> None:
+        """Show the graph of the loss on training point `i` (what a click on the point does; needs ``graph=True``)."""
+        if self.graph is None:
+            raise ValueError(
+                "TrainingDashboard.pick_sample: there is no graph panel; make the dashboard with graph=True"
+            )
+        if not (isinstance(i, (int, np.integer)) and not isinstance(i, bool) and 0 <= i < len(self.data.X)):
+            raise ValueError(f"TrainingDashboard.pick_sample: no training point {i!r} among {len(self.data.X)}")
+        with self._view_lock, self.trainer.lock:  # between two steps, if a run is on
+            self.graph.sample.value = i
 
     def set_hidden(self, hidden) -> None:
         """New hidden layer sizes, e.g. ``[8, 4]``: what the +/- layer buttons and the size boxes do."""
@@ -343,6 +358,7 @@ class TrainingDashboard:
             self._new_trainer()
         if self.graph is not None:
             self.graph.set_model(self.model, self.data)
+            self.boundary.select(self.graph.sample.value)
         self._throttle.force()
 
     def _set_hyper(self, change) -> None:

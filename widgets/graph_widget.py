@@ -104,6 +104,7 @@ class GraphWidget:
         ]
         if model is not None:
             self.sample = widgets.BoundedIntText(value=sample, min=0, max=len(data.X) - 1, description="sample")
+            self.sample.add_class("mgx-graph-sample")
             self.sample.observe(lambda _: self.update(), "value")
             rows.insert(0, self.sample)
         self.widget = widgets.VBox([*rows, self.caption, self.svg])
