@@ -416,7 +416,7 @@ def _layers(model) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
     A scalar Neuron/Layer/MLP is copied out of its Values; a Tensor `Sequential` made only of `Linear`
     layers, each followed by at most one ReLU/Tanh/Sigmoid, gives its own arrays (not copies).
     """
-    if isinstance(model, Sequential):
+    if type(model) is Sequential:  # exact types: a subclass may compute something else
         return _sequential_layers(model)
     if isinstance(model, MLP):
         layers = [layer.neurons for layer in model.layers]
@@ -440,8 +440,10 @@ _TENSOR_ACTIVATIONS = {ReLU: "relu", Tanh: "tanh", Sigmoid: "sigmoid"}
 def _sequential_layers(model: Sequential) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
     out: list[list] = []
     for m in model.layers:
-        if type(m) is Linear:  # exact types: a subclass may compute something else
+        if type(m) is Linear:
             W = m.weight.data
+            if out and out[-1][0].shape[0] != W.shape[1]:  # widths that do not chain: the Tensor path says where
+                return None
             out.append([W, np.zeros(W.shape[0], W.dtype) if m.bias is None else m.bias.data, "linear"])
         elif type(m) in _TENSOR_ACTIVATIONS and out and out[-1][2] == "linear":
             out[-1][2] = _TENSOR_ACTIVATIONS[type(m)]
@@ -454,10 +456,10 @@ def predict(model, X, *, dtype=None) -> np.ndarray:
     """The model's scores for points `X` (n, d), computed with NumPy in one batch.
 
     A dense network (a scalar `MLP`/`Layer`/`Neuron`, or a Tensor `Sequential` of `Linear` layers and
-    activations) is evaluated as arrays, block by block (never a Value graph per point); another Tensor model
-    is called on one Tensor; a plain function ``f(X) -> scores`` is called as is. One output gives shape
-    (n,), k outputs (n, k), as float64. A dense network computes in `dtype` if given (float32 is about
-    twice as fast: enough for a picture), else in its weights' dtype.
+    activations) is evaluated as arrays, in blocks of rows (never a Value graph per point); another Tensor
+    model is called once on all of `X`; a plain function ``f(X) -> scores`` is called as is. One output
+    gives shape (n,), k outputs (n, k), as float64. A dense network computes in the floating `dtype` if
+    given (float32 is about twice as fast: enough for a picture), else in its weights' dtype.
 
     >>> from microgradx.nn import MLP
     >>> model = MLP(2, [4, 1], seed=0)
@@ -467,6 +469,8 @@ def predict(model, X, *, dtype=None) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"predict: points must be a 2-D array (n, d), got shape {X.shape}")
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"predict: dtype must be a floating type such as float32 or float64, got {dtype!r}")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging model gives inf/NaN scores, not warnings
         return _predict(model, X, dtype)
 

@@ -56,6 +56,11 @@ class Shifted(Linear):  # a Linear that computes something else: not taken for a
         return super().forward(x) + 1.0
 
 
+class Doubled(Sequential):  # a Sequential that computes something else
+    def forward(self, x):
+        return super().forward(x) * 2.0
+
+
 @pytest.mark.parametrize(
     "model",
     [
@@ -63,12 +68,22 @@ class Shifted(Linear):  # a Linear that computes something else: not taken for a
         Sequential(Linear(2, 3, seed=0), Tanh(), Tanh(), Linear(3, 1, seed=1)),  # two in a row
         Sequential(Sequential(Linear(2, 3, seed=0)), Linear(3, 1, seed=1)),  # nested
         Sequential(Shifted(2, 1, seed=0)),
+        Doubled(Linear(2, 3, seed=0), Tanh(), Linear(3, 1, seed=1)),
     ],
-    ids=["activation-first", "two-activations", "nested", "subclass"],
+    ids=["activation-first", "two-activations", "nested", "subclass", "sequential-subclass"],
 )
 def test_predict_calls_other_tensor_models_as_they_are(model):
     assert _layers(model) is None
     np.testing.assert_allclose(predict(model, POINTS), model(Tensor(POINTS)).data[:, 0], rtol=1e-12)
+
+
+def test_predict_names_bad_widths_and_dtypes():
+    broken = Sequential(Linear(2, 3, seed=0), Linear(4, 1, seed=1))  # 3 outputs feed a layer that reads 4
+    assert _layers(broken) is None
+    with pytest.raises(ValueError, match=r"Linear\(4, 1\): input of shape \(64, 3\) should end in 4 features"):
+        predict(broken, POINTS)
+    with pytest.raises(ValueError, match="dtype must be a floating type.*int64"):
+        predict(MLP(2, [1], seed=0), POINTS, dtype=np.int64)
 
 
 def test_predict_on_a_trained_model_with_feature_maps():

@@ -28,7 +28,7 @@ class Throttle:
     next), so with a big model or on a slow machine the view gets choppier rather than training slower.
 
     >>> frames = []
-    >>> t = Throttle(lambda: frames.append(len(frames)), max_fps=10)
+    >>> t = Throttle(lambda: frames.append(len(frames)), max_fps=1)
     >>> for _ in range(1000):
     ...     t.request()
     >>> t.flush()
@@ -47,7 +47,7 @@ class Throttle:
         self._lock = threading.RLock()  # one frame at a time, whichever thread asks
         self._pending = False  # the state changed since the last frame started
         self._last = -float("inf")  # when the last frame started (perf_counter)
-        self._cost = 0.0  # the CPU time it took
+        self._cost = 0.0  # the CPU time a frame takes (a moving average)
 
     @property
     def interval(self) -> float:
@@ -76,8 +76,9 @@ class Throttle:
             self._last, cpu = time.perf_counter(), time.thread_time()
             try:
                 self.draw()
-            finally:
-                self._cost = time.thread_time() - cpu
+            finally:  # smoothed: one coarse reading of a coarse clock (Windows: 15.6 ms) must not stall the view
+                cost = time.thread_time() - cpu
+                self._cost = cost if self.frames == 0 else 0.7 * self._cost + 0.3 * cost
             self.frames += 1
 
     def force(self) -> None:

@@ -2,9 +2,10 @@
 
 The model's scores on a `resolution` x `resolution` grid become a small paletted PNG in an `ipywidgets.Image`
 (a NumPy raster encoded by Pillow; no Matplotlib figure per frame), which the browser smooths up to `size`
-pixels. Over it lie the decision boundary, the score's zero contour (found by contourpy, Matplotlib's
-contouring library) as a smooth SVG line, and the data points, an SVG drawn once per dataset. A 100 x 100
-frame is 10,000 pixels to colour and encode instead of 90,000 at 300 x 300, and a few kilobytes to send.
+pixels. Over it lie the decision boundary, the contour where the score crosses the trainer's threshold
+(found by contourpy, Matplotlib's contouring library) as a smooth SVG line, and the data points, an SVG
+drawn once per dataset. A 100 x 100 frame is 10,000 pixels to colour and encode instead of 90,000 at
+300 x 300, and a few kilobytes to send.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ class BoundaryView(widgets.GridBox):
 
     def select(self, i: int | None) -> None:
         """Ring training point `i` (None: no ring), e.g. the sample whose graph is shown."""
-        if i is not None and not (isinstance(i, (int, np.integer)) and 0 <= i < len(self.data.X)):
+        if i is not None and not (
+            isinstance(i, (int, np.integer)) and not isinstance(i, bool) and 0 <= i < len(self.data.X)
+        ):
             raise ValueError(f"BoundaryView.select: no training point {i!r} among {len(self.data.X)}")
         self.selected = None if i is None else int(i)
         self.points.value = self._points_svg()
@@ -203,7 +206,8 @@ class BoundaryView(widgets.GridBox):
         )
 
     def _field(self, scores: np.ndarray) -> np.ndarray:
-        return np.asarray(scores, dtype=np.float32).reshape(self.resolution, self.resolution)
+        field = np.clip(np.asarray(scores, dtype=np.float64), -1e30, 1e30)  # fits float32; NaN stays NaN
+        return field.astype(np.float32).reshape(self.resolution, self.resolution)
 
     def update(self, model, threshold: float = 0.0) -> None:
         """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
@@ -212,5 +216,5 @@ class BoundaryView(widgets.GridBox):
 
         with np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
             scores = predict(model, self.grid_inputs, dtype=np.float32) - threshold  # 8-bit colours: float32 is plenty
-        self.image.value = self.render(scores)
-        self.line.value = self.line_svg(scores)
+            self.image.value = self.render(scores)
+            self.line.value = self.line_svg(scores)

@@ -29,10 +29,12 @@ def curves_svg(history: Sequence[dict], *, width: int = 320, height: int = 200, 
     >>> svg.count("<polyline")
     2
     """
+    if max_points is not None and not (isinstance(max_points, int) and max_points >= 2):
+        raise ValueError(f"curves_svg: max_points must be an int >= 2 (the first and last record), got {max_points!r}")
     left, right, panel = 34, 8, height / len(CHARTS)
     plot_width = width - left - right
     n = len(history)
-    keep = max_points or max(plot_width, 2)
+    keep = max_points if max_points is not None else max(plot_width, 2)
     if n > keep:
         history = [history[i] for i in np.unique(np.linspace(0, n - 1, keep).round().astype(np.intp))]
     steps = np.array([r.get("step", i + 1) for i, r in enumerate(history)], dtype=np.float64)

@@ -133,6 +133,7 @@ class TrainingDashboard:
             from .graph_widget import GraphWidget
 
             self.graph = GraphWidget(model=self.model, data=self.data, loss=loss)
+            self.graph.guard = self._between_steps  # a run may be on while the graph is traced or replayed
             self.graph.sample.observe(lambda change: self.boundary.select(change["new"]), "value")
             self.boundary.select(self.graph.sample.value)
             self.boundary.on_click(self.pick_sample)
@@ -229,8 +230,7 @@ class TrainingDashboard:
             )
         if not (isinstance(i, (int, np.integer)) and not isinstance(i, bool) and 0 <= i < len(self.data.X)):
             raise ValueError(f"TrainingDashboard.pick_sample: no training point {i!r} among {len(self.data.X)}")
-        with self._view_lock, self.trainer.lock:  # between two steps, if a run is on
-            self.graph.sample.value = i
+        self.graph.sample.value = i  # the graph re-traces, between two steps if a run is on
 
     def set_hidden(self, hidden) -> None:
         """New hidden layer sizes, e.g. ``[8, 4]``: what the +/- layer buttons and the size boxes do."""
@@ -391,8 +391,13 @@ class TrainingDashboard:
 
     def _refresh_graph(self) -> None:
         if self.graph is not None:
-            with self._view_lock:
-                self.graph.update()
+            self.graph.update()
+
+    @contextlib.contextmanager
+    def _between_steps(self):
+        """Hold off training (and frames, and rebuilds) while the graph panel reads the model."""
+        with self._view_lock, self.trainer.lock:
+            yield
 
     def _make_controls(self, dataset, noise, test_ratio, hidden, activation, engine, lr, batch_size, l2, seed):
         names = list(datasets.DATASETS) + (["custom"] if self._custom_data is not None else [])

@@ -3,6 +3,7 @@ backward replay: forward first, then the gradient arriving at one node after ano
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import ipywidgets as widgets
@@ -81,6 +82,8 @@ class GraphWidget:
             raise ValueError(f"GraphWidget(collapse={collapse!r}) needs the model that owns the parameters")
         self.model, self.data, self.loss = model, data, loss
         self.collapse, self.rankdir, self.max_nodes = collapse, rankdir, max_nodes
+        # held while the model's numbers are read (traced, drawn); a dashboard sets it to "between two steps"
+        self.guard = contextlib.nullcontext
         self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto", max_width="100%"))
         self.svg.add_class("mgx-graph")
         self.caption = widgets.HTML()
@@ -128,7 +131,8 @@ class GraphWidget:
         """Model mode: trace the loss on the chosen sample again with the current weights, keep the replay position."""
         if self.model is None:
             raise ValueError("GraphWidget.update() re-traces a model; for an expression call set_root(new_root)")
-        self.set_root(sample_loss(self.model, self.data, self.sample.value, self.loss), keep_position=True)
+        with self.guard():
+            self.set_root(sample_loss(self.model, self.data, self.sample.value, self.loss), keep_position=True)
 
     def set_model(self, model, data) -> None:
         """Model mode: follow a new model and dataset (the dashboard calls this after a rebuild)."""
@@ -168,15 +172,16 @@ class GraphWidget:
         self.position = position
         done = self.stops[position] + 1 if position >= 0 else 0
         grads = {step.node: step.grad for step in self.steps[:done]}
-        drawing = draw_dot(
-            self.root,
-            rankdir=self.rankdir,
-            model=self.model,
-            collapse=self.mode,
-            grads=grads,
-            highlight=self.current,
-            max_nodes=self.max_nodes,
-        )
+        with self.guard():  # the drawing reads the parameters' data; `dot` renders after
+            drawing = draw_dot(
+                self.root,
+                rankdir=self.rankdir,
+                model=self.model,
+                collapse=self.mode,
+                grads=grads,
+                highlight=self.current,
+                max_nodes=self.max_nodes,
+            )
         svg = drawing.pipe(format="svg").decode()
         with self.svg.hold_sync(), self.caption.hold_sync(), self.slider.hold_sync():
             self.svg.value = _inline(svg)
