@@ -24,7 +24,7 @@ from microgradx.train import Divergence, Trainer
 from ._throttle import Throttle
 from .boundary_view import BoundaryView
 from .curves_view import CurvesView
-from .network_view import NetworkView, layer_activations, layer_weights
+from .network_view import NetworkView, dense_layers, layer_weights
 
 __all__ = ["TrainingDashboard", "build_model"]
 
@@ -372,7 +372,7 @@ class TrainingDashboard:
 
     def _draw(self) -> None:
         """One frame, between two steps: render the model as it is and send it in one batch per widget."""
-        with self._view_lock, self.trainer.lock:  # the lock is free between steps: a frame never sees half a step
+        with self._between_steps():  # the trainer's lock is free between steps: never half a step
             model, history = self.model, self.trainer.history
             self.boundary.update(model, self.trainer.threshold)
             last = history[-1] if history else {}
@@ -395,7 +395,7 @@ class TrainingDashboard:
 
     @contextlib.contextmanager
     def _between_steps(self):
-        """Hold off training (and frames, and rebuilds) while the graph panel reads the model."""
+        """Hold off training (and other frames, and rebuilds) while the model is read: a frame, the graph panel."""
         with self._view_lock, self.trainer.lock:
             yield
 
@@ -520,10 +520,10 @@ def _check_hidden(hidden) -> list[int]:
 def _describe(model, hidden, activation) -> tuple[list[int], str, str]:
     """Hidden sizes, activation and engine of a user's model, for the controls (the defaults if unknown)."""
     try:
-        sizes = [w.shape[0] for w, _ in layer_weights(model)][:-1]
-        acts = layer_activations(model)[:-1]
+        layers = dense_layers(model)[:-1]  # the hidden ones
     except TypeError:
         return list(hidden), activation, "tensor"
+    sizes, acts = [W.shape[0] for W, _, _ in layers], [act for _, _, act in layers]
     engine = "scalar" if hasattr(model, "layers") and hasattr(model.layers[0], "neurons") else "tensor"
     if len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_NEURONS for s in sizes):
         hidden = sizes

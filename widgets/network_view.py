@@ -12,44 +12,49 @@ from microgradx.nn.module import Module
 from microgradx.plot import NEGATIVE, POSITIVE  # the Playground's orange and blue
 from microgradx.train import _layers
 
-__all__ = ["NetworkView", "network_svg", "layer_weights", "layer_activations"]
+__all__ = ["NetworkView", "network_svg", "dense_layers", "layer_weights", "layer_activations"]
+
+
+def dense_layers(model) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """``[(W, b, activation), ...]`` for each dense layer of `model`, W shaped (out, in) as in PyTorch.
+
+    A scalar `MLP`/`Layer`/`Neuron` or a plain Tensor `Sequential` is read as `predict` reads it; other
+    Tensor models by walking their modules in order: each `Linear`-like layer (a 2-D ``weight``) and the
+    ReLU/Tanh/Sigmoid right after it.
+
+    >>> from microgradx.nn import MLP
+    >>> [(w.shape, act) for w, b, act in dense_layers(MLP(2, [3, 1], seed=0))]
+    [((3, 2), 'relu'), ((1, 3), 'linear')]
+    """
+    layers = _layers(model)
+    if layers is not None:
+        return layers
+    out = []
+    for module in _modules(model):
+        w = getattr(getattr(module, "weight", None), "data", None)
+        if isinstance(w, np.ndarray) and w.ndim == 2:
+            b = getattr(getattr(module, "bias", None), "data", None)
+            out.append([w, np.zeros(w.shape[0]) if b is None else np.asarray(b).reshape(-1), "linear"])
+        elif out and out[-1][2] == "linear" and type(module).__name__ in ("ReLU", "Tanh", "Sigmoid"):
+            out[-1][2] = type(module).__name__.lower()
+    if not out:
+        raise TypeError(f"dense_layers: no dense layers found in {type(model).__name__}")
+    return [tuple(layer) for layer in out]
 
 
 def layer_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(W, b), ...]`` for each dense layer of `model`, W shaped (out, in) as in PyTorch.
-
-    Works for the scalar `MLP` (``layers[i].neurons[j].w``) and for Tensor models built from `Linear`
-    layers (found by walking `Sequential`-like containers in order).
+    """``[(W, b), ...]`` of `dense_layers(model)`.
 
     >>> from microgradx.nn import MLP
     >>> [w.shape for w, b in layer_weights(MLP(2, [3, 1], seed=0))]
     [(3, 2), (1, 3)]
     """
-    scalar = _layers(model)  # a scalar MLP/Layer/Neuron, stacked into arrays as predict() does
-    if scalar is not None:
-        return [(W, b) for W, b, _ in scalar]
-    out = []
-    for module in _modules(model):  # Linear layers in order
-        w = getattr(getattr(module, "weight", None), "data", None)
-        if isinstance(w, np.ndarray) and w.ndim == 2:
-            b = getattr(getattr(module, "bias", None), "data", None)
-            out.append((w, np.zeros(w.shape[0]) if b is None else np.asarray(b).reshape(-1)))
-    if not out:
-        raise TypeError(f"layer_weights: no dense layers found in {type(model).__name__}")
-    return out
+    return [(W, b) for W, b, _ in dense_layers(model)]
 
 
 def layer_activations(model) -> list[str]:
     """The activation after each dense layer ('tanh', 'relu', ..., 'linear'), as `layer_weights` orders them."""
-    if isinstance(getattr(model, "activations", None), list):  # scalar MLP
-        return list(model.activations)
-    names = []
-    for module in _modules(model):
-        if isinstance(getattr(getattr(module, "weight", None), "data", None), np.ndarray):
-            names.append("linear")
-        elif names and names[-1] == "linear" and type(module).__name__ in ("ReLU", "Tanh", "Sigmoid"):
-            names[-1] = type(module).__name__.lower()
-    return names
+    return [act for _, _, act in dense_layers(model)]
 
 
 def _modules(module):
@@ -186,11 +191,11 @@ class NetworkView(widgets.HTML):
 
     def update(self, model) -> None:
         """Redraw from the model's current weights."""
-        activations = layer_activations(model)
+        layers = dense_layers(model)  # once per frame: a scalar model's Values are read here
         self.value = network_svg(
-            layer_weights(model),
+            [(W, b) for W, b, _ in layers],
             inputs=self.inputs,
-            activations=activations,
+            activations=[act for _, _, act in layers],
             width=self.svg_size[0],
             height=self.svg_size[1],
         )
