@@ -95,9 +95,8 @@ def _layer_to_torch(torch, m: Module, dtype):
 
 def _scalar_layer_to_torch(torch, layer: Layer, dtype) -> list:
     """A scalar Layer's neurons as one Linear (row j = neuron j's weights), then its activation if any."""
-    neurons = layer.neurons
-    W, b = np.array([[w.data for w in n.w] for n in neurons]), np.array([n.b.data for n in neurons])
-    act = neurons[0].activation
+    W, b = layers.neuron_arrays(layer.neurons)
+    act = layer.neurons[0].activation
     lin = _linear(torch, W, b, dtype or torch.float64)
     return [lin] if act == "linear" else [lin, getattr(torch.nn, _ACTIVATIONS[act])()]
 

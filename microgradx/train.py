@@ -30,7 +30,7 @@ import numpy as np
 from . import losses
 from .data import Dataset
 from .engine import Value, gc_paused
-from .nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
+from .nn.layers import ACTIVATION_LAYERS, Linear, Sequential, neuron_arrays
 from .nn.mlp import MLP, Layer, Neuron
 from .nn.module import Module
 from .optim import SGD, Adam, Optimizer
@@ -426,15 +426,10 @@ def _layers(model) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
         layers = [[model]]
     else:
         return None
-    out = []
-    for neurons in layers:
-        W = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
-        b = np.array([n.b.data for n in neurons], dtype=np.float64)
-        out.append((W, b, neurons[0].activation))
-    return out
+    return [(*neuron_arrays(neurons), neurons[0].activation) for neurons in layers]
 
 
-_TENSOR_ACTIVATIONS = {ReLU: "relu", Tanh: "tanh", Sigmoid: "sigmoid"}
+_TENSOR_ACTIVATIONS = {cls: name for name, cls in ACTIVATION_LAYERS.items()}  # ReLU -> "relu", ...
 
 
 def _sequential_layers(model: Sequential) -> list[tuple[np.ndarray, np.ndarray, str]] | None:

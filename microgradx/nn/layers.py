@@ -14,7 +14,19 @@ from ..tensor import Tensor, conv2d, linear, max_pool2d
 from .mlp import MLP
 from .module import Module
 
-__all__ = ["Linear", "Conv2d", "MaxPool2d", "Flatten", "ReLU", "Tanh", "Sigmoid", "Sequential", "make_generator"]
+__all__ = [
+    "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "Flatten",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "Sequential",
+    "make_generator",
+    "neuron_arrays",
+    "ACTIVATION_LAYERS",
+]
 
 
 def make_generator(seed) -> np.random.Generator:
@@ -159,7 +171,19 @@ class Sigmoid(Module):
         return _tensor(x).sigmoid()
 
 
-_ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}  # the scalar engine's names
+
+
+def neuron_arrays(neurons) -> tuple[np.ndarray, np.ndarray]:
+    """Scalar `Neuron`s reading the same inputs, as float64 arrays: W (n, nin) with row j = neuron j's
+    weights, and b (n,). Copies: the Values are read once.
+
+    >>> W, b = neuron_arrays(MLP(3, [2], seed=0).layers[0].neurons)
+    >>> W.shape, b.shape
+    ((2, 3), (2,))
+    """
+    W = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
+    return W, np.array([n.b.data for n in neurons], dtype=np.float64)
 
 
 class Sequential(Module):
@@ -193,11 +217,10 @@ class Sequential(Module):
         for layer in mlp.layers:
             neurons = layer.neurons
             lin = Linear(len(neurons[0].w), len(neurons), seed=0, dtype=dtype)
-            lin.weight.data[...] = [[w.data for w in n.w] for n in neurons]
-            lin.bias.data[...] = [n.b.data for n in neurons]
+            lin.weight.data[...], lin.bias.data[...] = neuron_arrays(neurons)
             modules.append(lin)
             if neurons[0].activation != "linear":
-                modules.append(_ACTIVATION_LAYERS[neurons[0].activation]())
+                modules.append(ACTIVATION_LAYERS[neurons[0].activation]())
         return cls(*modules)
 
     def forward(self, x) -> Tensor:
