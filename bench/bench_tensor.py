@@ -17,6 +17,8 @@ except ImportError:  # run as a script
     from _timing import median_time
 
 from microgradx import MLP, Tensor, gc_paused, losses, nn, optim
+from microgradx.interop import to_torch
+from microgradx.nn.layers import neuron_arrays
 
 STEPS_PER_CALL = 20  # a step takes ~100 us: time 20 in a row and divide
 LR = 0.1
@@ -64,16 +66,9 @@ def scalar_step(scalar: MLP, X, y):
     return step
 
 
-def weights(scalar: MLP) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [
-        (np.array([[w.data for w in n.w] for n in layer.neurons]), np.array([n.b.data for n in layer.neurons]))
-        for layer in scalar.layers
-    ]
-
-
 def numpy_step(scalar: MLP, X, y):
     """Forward and backward written out by hand: what any graph-building engine is compared against."""
-    params = [(W.copy(), b.copy()) for W, b in weights(scalar)]
+    params = [neuron_arrays(layer.neurons) for layer in scalar.layers]  # copies
 
     def step():
         acts = [X]
@@ -116,12 +111,7 @@ def one_thread(step):
 def torch_step(scalar: MLP, X, y, dtype):
     import torch
 
-    tn = torch.nn
-    model = tn.Sequential(tn.Linear(2, 16), tn.ReLU(), tn.Linear(16, 16), tn.ReLU(), tn.Linear(16, 1)).to(dtype)
-    with torch.no_grad():
-        for layer, (W, b) in zip(model[::2], weights(scalar)):
-            layer.weight.copy_(torch.tensor(W))
-            layer.bias.copy_(torch.tensor(b))
+    model = to_torch(scalar, dtype)  # Linear, ReLU, Linear, ReLU, Linear with the same weights
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
 
@@ -226,13 +216,9 @@ def torch_epoch(Xtr, ytr, batches, state, dtype):
     import torch
     import torch.nn.functional as F
 
-    tn = torch.nn
-    model = tn.Sequential(
-        tn.Conv2d(1, 8, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
-        tn.Conv2d(8, 16, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
-        tn.Flatten(), tn.Linear(64, 10),
-    ).to(dtype)  # fmt: skip
-    model.load_state_dict({k: torch.tensor(v, dtype=dtype) for k, v in state.items()})
+    ours = cnn()
+    ours.load_state_dict(state)
+    model = to_torch(ours, dtype)  # the same layers and weights in torch
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     X, y = torch.tensor(Xtr, dtype=dtype), torch.tensor(ytr)
     tb = [torch.tensor(b) for b in batches]
