@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from microgradx.train import Trainer, micrograd_demo, predict
+from microgradx.nn import predict
+from microgradx.train import Trainer, micrograd_demo
 
 CLOCK = time.process_time
 

@@ -20,14 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 from .nn import layers
+from .nn.activations import ACTIVATIONS
 from .nn.mlp import MLP, Layer
 from .nn.module import Module
 
 __all__ = ["to_torch", "from_torch", "SUPPORTED"]
 
 # our layer <-> torch.nn layer of the same name; activations are stateless
-SUPPORTED = ("Sequential", "Linear", "Conv2d", "MaxPool2d", "Flatten", "ReLU", "Tanh", "Sigmoid")
-_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+_TORCH_ACTIVATIONS = tuple(a.torch for a in ACTIVATIONS.values() if a.torch)  # ("Tanh", "ReLU", "Sigmoid")
+SUPPORTED = ("Sequential", "Linear", "Conv2d", "MaxPool2d", "Flatten", *_TORCH_ACTIVATIONS)
 _DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32"}
 
 
@@ -87,9 +88,9 @@ def _layer_to_torch(torch, m: Module, dtype):
         return nn.MaxPool2d(m.kernel_size, m.stride, m.padding)
     if isinstance(m, layers.Flatten):
         return nn.Flatten(m.start_dim)
-    for name in ("ReLU", "Tanh", "Sigmoid"):
-        if isinstance(m, getattr(layers, name)):
-            return getattr(nn, name)()
+    for a in ACTIVATIONS.values():
+        if a.layer is not None and isinstance(m, a.layer):
+            return getattr(nn, a.torch)()
     raise _unsupported("to_torch", m, ", and the scalar MLP")
 
 
@@ -98,7 +99,8 @@ def _scalar_layer_to_torch(torch, layer: Layer, dtype) -> list:
     W, b = layers.neuron_arrays(layer.neurons)
     act = layer.neurons[0].activation
     lin = _linear(torch, W, b, dtype or torch.float64)
-    return [lin] if act == "linear" else [lin, getattr(torch.nn, _ACTIVATIONS[act])()]
+    torch_name = ACTIVATIONS[act].torch
+    return [lin] if torch_name is None else [lin, getattr(torch.nn, torch_name)()]
 
 
 def _torch_dtype(torch, a: np.ndarray):
@@ -185,9 +187,17 @@ def _layer_from_torch(torch, m):
     if type(m) is nn.Flatten:
         _require(kind, end_dim=(m.end_dim, -1))
         return layers.Flatten(m.start_dim)
-    if type(m) in (nn.ReLU, nn.Tanh, nn.Sigmoid):
-        return getattr(layers, kind)()
+    if _torch_activation(torch, m) is not None:
+        return ACTIVATIONS[_torch_activation(torch, m)].layer()
     raise _unsupported("from_torch", m)
+
+
+def _torch_activation(torch, m) -> str | None:
+    """The table's name for a torch activation layer (exact class), else None."""
+    for a in ACTIVATIONS.values():
+        if a.torch is not None and type(m) is getattr(torch.nn, a.torch):
+            return a.name
+    return None
 
 
 def _require(kind: str, **settings) -> None:
@@ -208,12 +218,12 @@ def _mlp_from_torch(torch, module) -> MLP:
                 raise ValueError(f"{where}: every Linear needs a bias (a scalar Neuron always has one)")
             linears.append(m)
             acts.append("linear")
-        elif type(m) in (torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid) and acts and acts[-1] == "linear":
-            acts[-1] = type(m).__name__.lower()
+        elif _torch_activation(torch, m) is not None and acts and acts[-1] == "linear":
+            acts[-1] = _torch_activation(torch, m)
         else:
             raise TypeError(
                 f"{where}: cannot convert a {type(m).__name__} here; a scalar MLP is Linear layers, "
-                "each optionally followed by one ReLU, Tanh or Sigmoid"
+                f"each optionally followed by one {', '.join(_TORCH_ACTIVATIONS)}"
             )
     if not linears:
         raise ValueError(f"{where}: no Linear layer in {type(module).__name__}")

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .data import Dataset
-from .train import predict
+from .nn.arrays import predict
 
-__all__ = ["predict", "make_grid", "grid_scores", "BoundaryPlot", "history_png", "POSITIVE", "NEGATIVE"]
+__all__ = ["make_grid", "grid_scores", "BoundaryPlot", "history_png", "POSITIVE", "NEGATIVE"]
 
 # TensorFlow Playground's palette (the widgets use it too): orange for -1, grey at 0, blue for +1
 NEGATIVE, MIDDLE, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"

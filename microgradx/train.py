@@ -17,7 +17,6 @@ returns after the step it is in.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import threading
@@ -30,12 +29,12 @@ import numpy as np
 from . import losses
 from .data import Dataset
 from .engine import Value, gc_paused
-from .nn.layers import ACTIVATION_LAYERS, Linear, Sequential, neuron_arrays
-from .nn.mlp import MLP, Layer, Neuron
+from .nn.arrays import dense_layers, predict
+from .nn.mlp import MLP
 from .nn.module import Module
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Trainer", "Event", "Divergence", "predict", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
+__all__ = ["Trainer", "Event", "Divergence", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
 
 # name -> (loss on a batch, the label coding it needs: 'pm1', '01', or None for the dataset's own)
 LOSSES: dict[str, tuple[str, str | None]] = {
@@ -356,9 +355,9 @@ def _resolve_loss(loss) -> tuple[Callable, str | None]:
 
 
 def _check_model_width(model, d: int) -> None:
-    sizes = _layers(model)
-    if sizes is not None and sizes[0][0].shape[1] != d:
-        raise ValueError(f"Trainer: the model reads {sizes[0][0].shape[1]} inputs but the data has {d} features")
+    layers = dense_layers(model)
+    if layers is not None and layers[0].W.shape[1] != d:
+        raise ValueError(f"Trainer: the model reads {layers[0].W.shape[1]} inputs but the data has {d} features")
 
 
 def _progress_bar(total: int):
@@ -372,146 +371,6 @@ def _progress_bar(total: int):
 def _summary(record: dict) -> str:
     test = f" test {record['test_acc']:.0%}" if record["test_acc"] is not None else ""
     return f"loss {record['loss']:.4f} acc {record['train_acc']:.0%}{test} lr {record['lr']:.3g}"
-
-
-# ---- evaluation with NumPy --------------------------------------------------------------------------
-
-
-_BLOCK = 4096  # rows per block in `predict`
-
-
-def _relu(z):
-    return np.maximum(z, 0.0, out=z)  # in place: z is a fresh block
-
-
-_blas = []
-
-
-def _one_blas_thread():
-    """Run small matmuls on one BLAS thread: threads only add overhead at these sizes, and on a busy
-    machine (training in another thread) they spin and wait, 3-10x slower. No-op without threadpoolctl."""
-    if not _blas:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - scikit-learn (the widgets extra) brings it
-            _blas.append(None)
-    if _blas[0] is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return _blas[0].limit(limits=1, user_api="blas")
-
-
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))  # never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-_ACTIVATIONS = {"relu": _relu, "tanh": np.tanh, "sigmoid": _sigmoid, "linear": None}
-
-
-def _layers(model) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
-    """A dense network as arrays, ``[(W (out, in), b (out,), activation), ...]``, or None for other models.
-
-    A scalar Neuron/Layer/MLP is copied out of its Values; a Tensor `Sequential` made only of `Linear`
-    layers, each followed by at most one ReLU/Tanh/Sigmoid, gives its own arrays (not copies).
-    """
-    if type(model) is Sequential:  # exact types: a subclass may compute something else
-        return _sequential_layers(model)
-    if isinstance(model, MLP):
-        layers = [layer.neurons for layer in model.layers]
-    elif isinstance(model, Layer):
-        layers = [model.neurons]
-    elif isinstance(model, Neuron):
-        layers = [[model]]
-    else:
-        return None
-    return [(*neuron_arrays(neurons), neurons[0].activation) for neurons in layers]
-
-
-_TENSOR_ACTIVATIONS = {cls: name for name, cls in ACTIVATION_LAYERS.items()}  # ReLU -> "relu", ...
-
-
-def _sequential_layers(model: Sequential) -> list[tuple[np.ndarray, np.ndarray, str]] | None:
-    out: list[list] = []
-    for m in model.layers:
-        if type(m) is Linear:
-            W = m.weight.data
-            if out and out[-1][0].shape[0] != W.shape[1]:  # widths that do not chain: the Tensor path says where
-                return None
-            out.append([W, np.zeros(W.shape[0], W.dtype) if m.bias is None else m.bias.data, "linear"])
-        elif type(m) in _TENSOR_ACTIVATIONS and out and out[-1][2] == "linear":
-            out[-1][2] = _TENSOR_ACTIVATIONS[type(m)]
-        else:
-            return None
-    return [tuple(layer) for layer in out] or None
-
-
-def predict(model, X, *, dtype=None) -> np.ndarray:
-    """The model's scores for points `X` (n, d), computed with NumPy in one batch.
-
-    A dense network (a scalar `MLP`/`Layer`/`Neuron`, or a Tensor `Sequential` of `Linear` layers and
-    activations) is evaluated as arrays, in blocks of rows (never a Value graph per point); another Tensor
-    model is called once on all of `X`; a plain function ``f(X) -> scores`` is called as is. One output
-    gives shape (n,), k outputs (n, k), as float64. A dense network computes in the floating `dtype` if
-    given (float32 is about twice as fast: enough for a picture), else in its weights' dtype.
-
-    >>> from microgradx.nn import MLP
-    >>> model = MLP(2, [4, 1], seed=0)
-    >>> bool(abs(predict(model, np.array([[0.5, -1.0]]))[0] - model([0.5, -1.0]).data) < 1e-12)
-    True
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"predict: points must be a 2-D array (n, d), got shape {X.shape}")
-    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"predict: dtype must be a floating type such as float32 or float64, got {dtype!r}")
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging model gives inf/NaN scores, not warnings
-        return _predict(model, X, dtype)
-
-
-def _predict(model, X: np.ndarray, dtype) -> np.ndarray:
-    layers = _layers(model)
-    if layers is not None:
-        if X.shape[1] != layers[0][0].shape[1]:
-            raise ValueError(f"predict: the model reads {layers[0][0].shape[1]} inputs, X has {X.shape[1]} columns")
-        dtype = np.result_type(*(W for W, _, _ in layers)) if dtype is None else np.dtype(dtype)
-        layers = [(W.astype(dtype, copy=False), b.astype(dtype, copy=False), act) for W, b, act in layers]
-        out = np.empty((len(X), layers[-1][0].shape[0]))
-        with _one_blas_thread():
-            for start in range(0, len(X), _BLOCK):  # blocks that stay in cache: ~2x faster than one big batch
-                h = X[start : start + _BLOCK].astype(dtype, copy=False)
-                for W, b, activation in layers:
-                    h = h @ W.T
-                    h += b
-                    if _ACTIVATIONS[activation] is not None:
-                        h = _ACTIVATIONS[activation](h)
-                out[start : start + _BLOCK] = h
-        return out[:, 0] if out.shape[1] == 1 and not isinstance(model, Layer) else out
-    if isinstance(model, Module):
-        params = model.parameters()
-        if params and all(isinstance(p, Value) for p in params):
-            raise TypeError(
-                f"predict: cannot turn a scalar {type(model).__name__} into arrays; "
-                "use MLP/Layer/Neuron or give the model a Tensor version"
-            )
-        return _predict_tensor(model, X)
-    if callable(model):
-        out = np.asarray(model(X), dtype=np.float64)
-        return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
-    raise TypeError(f"predict: expected a model or a function of X, got {type(model).__name__}")
-
-
-def _predict_tensor(model, X: np.ndarray) -> np.ndarray:
-    from . import tensor
-
-    params = model.parameters()
-    inputs = tensor.Tensor(X, dtype=params[0].data.dtype if params else None)  # a float32 model reads float32
-    no_grad = getattr(tensor, "no_grad", contextlib.nullcontext)  # the graph is not needed, where that is possible
-    with no_grad():
-        out = model(inputs)
-    out = np.asarray(out.data, dtype=np.float64)
-    return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
 
 
 # ---- the micrograd demo -----------------------------------------------------------------------------

@@ -170,3 +170,134 @@ def test_a_shared_module_is_listed_once():
 
     names = [n for n, _ in Twice().named_parameters()]
     assert names == ["first.w.0", "first.w.1", "first.b"]
+
+
+# ---- the activation table and the model read as arrays ------------------------------------------------
+
+
+def test_one_activation_table_agrees_in_every_form():
+    import numpy as np
+
+    from microgradx import Tensor, nn
+
+    assert list(nn.ACTIVATIONS) == ["tanh", "relu", "sigmoid", "linear"]
+    z = np.linspace(-30, 30, 61)
+    for name, act in nn.ACTIVATIONS.items():
+        assert act.name == name
+        scalar = [act.scalar(Value(float(v))).data for v in z]
+        np.testing.assert_allclose(act.numpy(z.copy()), scalar, rtol=1e-13, atol=1e-300)
+        expected = torch.from_numpy(z) if act.torch is None else getattr(torch.nn, act.torch)()(torch.from_numpy(z))
+        np.testing.assert_allclose(scalar, expected.numpy(), rtol=1e-13, atol=1e-300)
+        if act.layer is not None:
+            np.testing.assert_array_equal(act.layer()(Tensor(z)).data, act.numpy(z))
+        neuron = Neuron(1, name, seed=0)  # the scalar Neuron applies the table's op
+        assert neuron([2.0]).data == act.scalar(Value(2.0 * neuron.w[0].data)).data
+    assert nn.ACTIVATIONS["linear"].layer is None and nn.ACTIVATIONS["linear"].torch is None
+
+
+def test_every_activation_list_is_the_table():
+    from microgradx import interop, nn
+    from microgradx.nn import mlp
+
+    assert list(mlp.ACTIVATIONS) == list(nn.ACTIVATIONS)
+    assert [a.torch for a in nn.ACTIVATIONS.values() if a.torch] == list(interop.SUPPORTED[-3:])
+    with pytest.raises(ValueError, match="choose one of tanh, relu, sigmoid, linear"):
+        MLP(2, [1], activation="swish")
+
+
+def test_dense_layers_reads_scalar_and_tensor_stacks_as_float64_copies():
+    import numpy as np
+
+    from microgradx.nn import Linear, ReLU, Sequential, Tanh, dense_layers
+
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    layers = dense_layers(model)
+    assert [(layer.W.shape, layer.b.shape, layer.activation) for layer in layers] == [
+        ((3, 2), (3,), "tanh"),
+        ((1, 3), (1,), "linear"),
+    ]
+    assert layers[0].W[1, 0] == model.layers[0].neurons[1].w[0].data
+    stack = Sequential(Linear(2, 4, seed=0, dtype=np.float32), ReLU(), Linear(4, 1, bias=False, seed=1), Tanh())
+    W, b, act = dense_layers(stack)[0]
+    assert W.dtype == np.float64 and act == "relu" and dense_layers(stack)[1].activation == "tanh"
+    W[...] = 0  # a copy: the model is untouched
+    assert np.abs(stack.layers[0].weight.data).sum() > 0
+    np.testing.assert_array_equal(dense_layers(stack)[1].b, [0.0])
+    assert dense_layers(Sequential(Linear(2, 3, seed=0), Linear(4, 1, seed=0))) is None  # widths do not chain
+    assert dense_layers(Sequential(ReLU(), Linear(2, 1, seed=0))) is None
+    assert dense_layers(Linear(2, 1, seed=0)) is None
+
+
+def test_plot_and_train_do_not_reexport_predict():
+    from microgradx import nn, plot, train
+
+    assert "predict" not in plot.__all__ and "predict" not in train.__all__
+    assert "predict" in nn.__all__ and "dense_layers" in nn.__all__
+
+
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+
+@pytest.fixture
+def blas_at_two():
+    """OpenBLAS at 2 threads (whatever the machine), no thread holding threadpoolctl's control; restored after."""
+    from threadpoolctl import OpenBLASController, ThreadpoolController
+
+    limiter = ThreadpoolController().limit(limits=2, user_api="blas")
+    OpenBLASController.clear_controlling_thread(force=True)
+    assert _blas_threads() == 2
+    yield
+    limiter.restore_original_limits()
+    OpenBLASController.clear_controlling_thread(force=True)
+
+
+def test_the_one_blas_thread_limit_nests_across_threads(blas_at_two):
+    import threading
+
+    from microgradx.nn.arrays import one_blas_thread
+
+    entered, left = threading.Barrier(2), threading.Event()
+    seen = []
+
+    def first():  # enters, waits for the second to enter, leaves first
+        with one_blas_thread():
+            entered.wait()
+            seen.append(_blas_threads())
+        left.set()
+
+    def second():  # enters after the first, leaves last
+        with one_blas_thread():
+            entered.wait()
+            left.wait()
+            seen.append(_blas_threads())  # the first has left: still one thread while this one runs
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [1, 1]
+    assert _blas_threads() == 2  # the last one out put the original back
+
+
+def test_two_trainers_in_two_threads_leave_blas_as_it_was(blas_at_two):
+    import threading
+
+    from microgradx.data import moons
+    from microgradx.nn import Linear, Sequential, Tanh
+    from microgradx.train import Trainer
+
+    trainers = [
+        Trainer(Sequential(Linear(2, 8, seed=s), Tanh(), Linear(8, 1, seed=s)), "hinge", "sgd", moons(200, seed=s))
+        for s in range(2)
+    ]
+    threads = [threading.Thread(target=t.fit, args=(200,)) for t in trainers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [len(t.history) for t in trainers] == [200, 200]
+    assert _blas_threads() == 2

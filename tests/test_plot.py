@@ -8,10 +8,11 @@ from PIL import Image
 
 from microgradx import MLP, Layer, Neuron, Value
 from microgradx.data import moons, xor
-from microgradx.nn import Linear, ReLU, Sequential, Sigmoid, Tanh
-from microgradx.plot import BoundaryPlot, grid_scores, history_png, make_grid, predict
+from microgradx.nn import Linear, ReLU, Sequential, Sigmoid, Tanh, predict
+from microgradx.nn import dense_layers as _layers
+from microgradx.plot import BoundaryPlot, grid_scores, history_png, make_grid
 from microgradx.tensor import Tensor
-from microgradx.train import Trainer, _layers
+from microgradx.train import Trainer
 
 POINTS = np.random.default_rng(0).normal(scale=2.0, size=(64, 2))
 
@@ -190,7 +191,8 @@ def test_history_png_and_errors():
 def test_boundary_is_drawn_at_the_trainers_threshold():
     from microgradx import MLP
     from microgradx.data import moons
-    from microgradx.plot import BoundaryPlot, predict
+    from microgradx.nn import predict
+    from microgradx.plot import BoundaryPlot
 
     data = moons(40, seed=0, labels="01")
     model = MLP(2, [4, 1], seed=0)

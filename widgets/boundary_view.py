@@ -212,7 +212,7 @@ class BoundaryView(widgets.GridBox):
     def update(self, model, threshold: float = 0.0) -> None:
         """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
         (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
-        from microgradx.train import predict
+        from microgradx.nn import predict
 
         with np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
             scores = predict(model, self.grid_inputs, dtype=np.float32) - threshold  # 8-bit colours: float32 is plenty

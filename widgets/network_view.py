@@ -8,9 +8,9 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
+from microgradx.nn import dense_layers as _layers
 from microgradx.nn.module import Module
 from microgradx.plot import NEGATIVE, POSITIVE  # the Playground's orange and blue
-from microgradx.train import _layers
 
 __all__ = ["NetworkView", "network_svg", "dense_layers", "layer_weights", "layer_activations"]
 

@@ -1,6 +1,9 @@
-"""Neural-network building blocks: scalar (`Neuron`, `Layer`, `MLP`) and Tensor layers (`Linear`, `Conv2d`, ...)."""
+"""Neural-network building blocks: scalar (`Neuron`, `Layer`, `MLP`) and Tensor layers (`Linear`, `Conv2d`, ...),
+the activation table (`ACTIVATIONS`) and the model read as arrays (`dense_layers`, `predict`)."""
 
-from .layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh
+from .activations import ACTIVATIONS, Activation, ReLU, Sigmoid, Tanh
+from .arrays import DenseLayer, dense_layers, predict
+from .layers import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from .mlp import MLP, Layer, Neuron
 from .module import Module
 
@@ -17,4 +20,9 @@ __all__ = [
     "Tanh",
     "Sigmoid",
     "Sequential",
+    "ACTIVATIONS",
+    "Activation",
+    "DenseLayer",
+    "dense_layers",
+    "predict",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import im2col
 from ..tensor import Tensor, conv2d, linear, max_pool2d
+from .activations import ACTIVATIONS, ReLU, Sigmoid, Tanh
 from .mlp import MLP
 from .module import Module
 
@@ -25,7 +26,6 @@ __all__ = [
     "Sequential",
     "make_generator",
     "neuron_arrays",
-    "ACTIVATION_LAYERS",
 ]
 
 
@@ -150,30 +150,6 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}" if self.start_dim != 1 else ""
 
 
-class ReLU(Module):
-    """max(0, x), elementwise."""
-
-    def forward(self, x) -> Tensor:
-        return _tensor(x).relu()
-
-
-class Tanh(Module):
-    """tanh(x), elementwise."""
-
-    def forward(self, x) -> Tensor:
-        return _tensor(x).tanh()
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^-x), elementwise."""
-
-    def forward(self, x) -> Tensor:
-        return _tensor(x).sigmoid()
-
-
-ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}  # the scalar engine's names
-
-
 def neuron_arrays(neurons) -> tuple[np.ndarray, np.ndarray]:
     """Scalar `Neuron`s reading the same inputs, as float64 arrays: W (n, nin) with row j = neuron j's
     weights, and b (n,). Copies: the Values are read once.
@@ -219,8 +195,9 @@ class Sequential(Module):
             lin = Linear(len(neurons[0].w), len(neurons), seed=0, dtype=dtype)
             lin.weight.data[...], lin.bias.data[...] = neuron_arrays(neurons)
             modules.append(lin)
-            if neurons[0].activation != "linear":
-                modules.append(ACTIVATION_LAYERS[neurons[0].activation]())
+            layer_class = ACTIVATIONS[neurons[0].activation].layer
+            if layer_class is not None:
+                modules.append(layer_class())
         return cls(*modules)
 
     def forward(self, x) -> Tensor:

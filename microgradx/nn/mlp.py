@@ -6,11 +6,10 @@ import random
 from collections.abc import Sequence
 
 from ..engine import Value
+from .activations import ACTIVATIONS
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "make_rng"]
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
 def make_rng(seed: int | random.Random | None) -> random.Random:
@@ -60,7 +59,7 @@ class Neuron(Module):
 
     def _forward(self, x: Sequence) -> Value:  # x already checked (a Layer checks once for all its neurons)
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return act if self.activation == "linear" else getattr(act, self.activation)()
+        return ACTIVATIONS[self.activation].scalar(act)
 
     def extra_repr(self) -> str:
         return f"{len(self.w)}, activation={self.activation!r}"
