@@ -84,24 +84,9 @@ def backward_steps(root, gradient=None) -> Iterator[Step]:
 
 
 def _tensor_steps(root, topo: list, gradient) -> Iterator[Step]:
-    """The Tensor engine's backward loop (`Tensor.backward`), with the gradients kept here, not in `.grad`."""
-    from .tensor import _unbroadcast
-
-    grads = {id(root): root._seed_gradient(gradient, "backward_steps()")}
-    i = 0
-    for node in reversed(topo):
-        g = grads.get(id(node))
-        if g is None:  # a constant, or not on a path to the root
-            continue
+    """The Tensor engine's own backward loop, `Tensor.backprop` (what `backward()` runs): `.grad` untouched."""
+    for i, (node, g) in enumerate(root.backprop(gradient)):  # it finds its own order: `topo` is not needed
         yield Step(i, node, g)
-        i += 1
-        if node._backward is not None:
-            for child, cg in zip(node._prev, node._backward(g)):
-                if cg is not None and child.requires_grad:
-                    if cg.shape != child.data.shape:
-                        cg = _unbroadcast(cg, child.data.shape)
-                    old = grads.get(id(child))
-                    grads[id(child)] = cg if old is None else old + cg
 
 
 def draw_dot(

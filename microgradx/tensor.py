@@ -7,15 +7,19 @@ product), written beside the forward formula::
     t = np.tanh(x)
     return _result(t, (self,), "tanh", lambda g: (g * (1 - t * t),))      # d tanh/dx = 1 - tanh^2
 
-`backward()` walks `engine.topological_order` in reverse, exactly like `Value.backward`, and sums
-gradients over broadcast axes so each input receives a gradient of its own shape. Those functions close
-over input arrays only, never over their output: a graph holds no reference cycles.
+`backprop()` is the one backward loop: it walks `engine.topological_order` in reverse, sums gradients
+over broadcast axes so each input receives a gradient of its own shape, and yields each node with its
+whole gradient; `backward()` adds those into `.grad`, `graph.backward_steps` replays them.
+
+The rules close over arrays (the inputs', and the output's *data* where the derivative is cheapest from
+it, as tanh, exp, sigmoid, softmax and division) and over input Tensors, never over the output Tensor:
+an array does not point back to a node, so a graph holds no reference cycles.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -85,13 +89,23 @@ class Tensor:
 
     @property
     def grad(self) -> np.ndarray:
-        """d (last backward root) / d self, accumulated; zeros of the data's shape before any backward."""
-        if self._grad is None:
-            self._grad = np.zeros_like(self.data)
-        return self._grad
+        """d (last backward root) / d self, accumulated; zeros of the data's shape before any backward.
+
+        A writable array of its own: `backward()` stores gradients read-only (they may be shared between
+        nodes) and the first read takes a copy. Setting it to None (as PyTorch's `zero_grad`) means zeros.
+        """
+        g = self._grad
+        if g is None:
+            g = self._grad = np.zeros_like(self.data)
+        elif not g.flags.writeable:
+            g = self._grad = g.copy()
+        return g
 
     @grad.setter
     def grad(self, value) -> None:
+        if value is None:
+            self._grad = None
+            return
         value = np.asarray(value, dtype=self.data.dtype)
         if value.shape != self.data.shape:
             value = np.broadcast_to(value, self.data.shape).copy()  # e.g. t.grad = 0.0
@@ -401,15 +415,47 @@ class Tensor:
         shape (the vector in the vector-Jacobian product). Returns a read-only mapping
         ``{tensor: gradient}`` for this call only (`.grad` accumulates; the mapping does not).
         """
-        gradient = self._seed_gradient(gradient, "backward()")
-        grads = {self: gradient}
-        nodes = []
+        nodes, grads = [], []
         with np.errstate(all="ignore"):  # inf and nan flow through as in PyTorch, without warnings
-            self._backpropagate(grads, nodes)
-        nodes.reverse()
-        return _Gradients(nodes, [grads[n] for n in nodes])
+            for node, g in _flow(self, self._seed(gradient, "backward()")):
+                # g may be shared (d(a+b) hands one array to both): never written in place, and `.grad`
+                # copies it on first read, so only gradients someone looks at are copied
+                g.flags.writeable = False
+                old = node._grad
+                if old is None:
+                    node._grad = g
+                elif old.flags.writeable:  # an array of its own (zeros, or read before): accumulate in place
+                    old += g
+                else:
+                    node._grad = old + g
+                nodes.append(node)
+                grads.append(g)
+        nodes.reverse()  # the mapping lists inputs first, in topological order
+        grads.reverse()
+        return _Gradients(nodes, grads)
 
-    def _seed_gradient(self, gradient, who: str) -> np.ndarray:
+    def backprop(self, gradient=None) -> Iterator[tuple[Tensor, np.ndarray]]:
+        """Yield ``(tensor, d self/d tensor)`` in the order `backward()` visits them, changing nothing.
+
+        The one backward loop of this engine: `backward()` adds what it yields into `.grad`, and
+        `graph.backward_steps` replays it. Each tensor comes once, with all of its gradient, after every
+        tensor computed from it; only tensors that receive a gradient are visited.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> [(t.label, g.tolist()) for t, g in ((x * x).sum().backprop())][-1]
+        ('', [2.0, 4.0])
+        >>> x.grad.tolist()
+        [0.0, 0.0]
+        """
+        flow = _flow(self, self._seed(gradient, "backprop()"))
+        while True:
+            with np.errstate(all="ignore"):  # per step: a generator must not leave errstate set in its caller
+                step = next(flow, None)
+            if step is None:
+                return
+            yield step
+
+    def _seed(self, gradient, who: str) -> np.ndarray:
         """The checked starting gradient of a backward pass from this tensor (`who` names the caller)."""
         if not self.requires_grad:
             raise ValueError(
@@ -427,24 +473,6 @@ class Tensor:
         if gradient.shape != self.shape:
             raise ValueError(f"{who}: gradient has shape {gradient.shape}, expected {self.shape}")
         return gradient.astype(self.dtype, copy=False)
-
-    def _backpropagate(self, grads: dict, nodes: list) -> None:
-        for node in reversed(topological_order(self)):
-            g = grads.get(node)
-            if g is None:  # a constant, or not on a path to the root
-                continue
-            nodes.append(node)
-            if node._grad is None:
-                node._grad = np.array(g, dtype=node.data.dtype)  # own, writable copy
-            else:
-                node._grad += g
-            if node._backward is not None:
-                for child, cg in zip(node._prev, node._backward(g)):
-                    if cg is not None and child.requires_grad:
-                        if cg.shape != child.data.shape:
-                            cg = _unbroadcast(cg, child.data.shape)
-                        old = grads.get(child)
-                        grads[child] = cg if old is None else old + cg
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="Tensor(")
@@ -534,6 +562,30 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
     out, positions = im2col.max_pool2d(X, kernel, stride, padding)
     # d out/d x: 1 at each window's maximum, 0 elsewhere
     return _result(out, (x,), "max_pool2d", lambda g: (im2col.max_pool2d_backward(g, X.shape, positions, padding),))
+
+
+def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]:
+    """The backward loop: every node that receives a gradient, with all of it, outputs before inputs."""
+    pending = {root: seed}
+    for node in reversed(topological_order(root)):
+        g = pending.pop(node, None)
+        if g is None:  # a constant, or not on a path to the root
+            continue
+        yield node, g
+        if node._backward is None:
+            continue
+        for child, cg in zip(node._prev, node._backward(g)):
+            if cg is None or not child.requires_grad:
+                continue
+            data = child.data
+            if cg.shape != data.shape:
+                cg = _unbroadcast(cg, data.shape)
+            if cg.dtype != data.dtype:  # a float32 input of a float64 op gets a float32 gradient
+                cg = cg.astype(data.dtype)
+            if type(cg) is not np.ndarray:  # a NumPy scalar from a full reduction
+                cg = np.asarray(cg)
+            old = pending.get(child)
+            pending[child] = cg if old is None else old + cg
 
 
 # ---- helpers -----------------------------------------------------------------------------------

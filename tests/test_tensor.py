@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -501,3 +502,77 @@ def test_package_exports_tensor():
 def test_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ---- one backward loop (backprop), consumed by backward() and graph.backward_steps -------------------
+
+
+def small_graph():
+    w = Tensor(np.arange(6.0).reshape(2, 3) / 7, requires_grad=True, label="w")
+    b = Tensor(np.ones(3), requires_grad=True, label="b")
+    x = Tensor(np.linspace(-1, 1, 8).reshape(4, 2), label="x")
+    h = (x @ w + b).tanh()
+    return w, b, x, (h * h + h / 2.0).mean()
+
+
+def test_backprop_yields_what_backward_adds_and_changes_nothing():
+    w, b, x, loss = small_graph()
+    steps = list(loss.backprop())
+    assert not w.grad.any() and not b.grad.any()  # a replay leaves .grad alone
+    assert steps[0][0] is loss and steps[0][1] == 1.0
+    grads = loss.backward()
+    assert [t for t, _ in steps] == list(grads)[::-1]  # the mapping lists inputs first
+    for t, g in steps:
+        np.testing.assert_array_equal(g, grads[t])
+        np.testing.assert_array_equal(g, t.grad)
+    assert x not in grads  # a constant receives nothing
+    order = [t._id for t, _ in steps]
+    assert order == sorted(order, reverse=True)  # every tensor after all tensors computed from it
+
+
+def test_backward_steps_replays_backprop_without_private_names():
+    from microgradx import graph
+
+    *_, loss = small_graph()
+    replay = [(s.index, s.node, s.grad) for s in graph.backward_steps(loss, np.ones(()))]
+    assert [(i, t) for i, t, _ in replay] == [(i, t) for i, (t, _) in enumerate(loss.backprop())]
+    source = Path(graph.__file__).read_text()
+    assert "_unbroadcast" not in source and "_seed" not in source
+
+
+def test_shared_gradients_are_copied_before_anyone_writes_them():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    c = a + b  # one gradient array flows to both inputs
+    grads = c.backward(np.array([1.0, 1.0]))
+    a.grad[0] = 10.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(grads[a], [1.0, 1.0])
+    with pytest.raises(ValueError, match="read-only"):
+        grads[b][0] = 5.0  # the mapping's arrays are the pass's own, not writable
+    a.grad = None  # as PyTorch's zero_grad(set_to_none=True): zeros again
+    assert a.grad.tolist() == [0.0, 0.0]
+
+
+def test_backprop_refuses_what_backward_refuses():
+    with pytest.raises(ValueError, match="backprop\\(\\): this Tensor does not require grad"):
+        next(Tensor([1.0]).backprop())
+    with pytest.raises(ValueError, match="needs a gradient argument"):
+        next(Tensor([1.0, 2.0], requires_grad=True).backprop())
+    with pytest.raises(ValueError, match="gradient has shape"):
+        next(Tensor([1.0, 2.0], requires_grad=True).backprop(np.ones(3)))
+
+
+def test_backprop_replay_raises_no_warning_on_inf_and_nan():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    steps = list(x.log().sum().backprop())  # d log x = 1/x: inf at 0, as torch, and no warning
+    assert steps[-1][0] is x and steps[-1][1].tolist() == [np.inf, 1.0]
+
+
+def test_grad_accumulates_in_place_once_it_is_an_array_of_its_own():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    held = w.grad  # the first read takes the pass's array as its own
+    (w * 3.0).sum().backward()
+    assert w.grad is held
+    np.testing.assert_array_equal(held, [5.0, 7.0])
