@@ -82,6 +82,8 @@ def linear_decay(start: float = 1.0, drop: float = 0.9, steps: int = 100) -> Cal
 
 
 SCHEDULES: dict[str, Callable[[int], float]] = {"micrograd": linear_decay(1.0, 0.9, 100)}
+_KEEP = object()  # fit(pace=...) not given: keep the trainer's pace
+_PACE_POLL = 0.05  # seconds: how soon a paced fit sees a new pace
 
 
 class Trainer:
@@ -157,12 +159,16 @@ class Trainer:
         self.history: list[dict] = []
         self.lock = threading.RLock()  # held during a step: take it to read the parameters consistently
         self._observers: list[Callable[[Event], None]] = []
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # set by stop(), cleared when a fit returns
+        self._pace: float | None = None  # steps per second for fit; None: full speed
 
     # ---- observers ----------------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
-        """Call `callback(event)` after every step (and on 'diverged' / 'stopped'); returns `unsubscribe`."""
+        """Call `callback(event)` after every step (and on 'diverged' / 'stopped'); returns `unsubscribe`.
+
+        Callbacks run in the thread that trains, after the step is complete (its record is in the history).
+        """
         if not callable(callback):
             raise TypeError(f"subscribe: callback must be callable, got {callback!r}")
         self._observers.append(callback)
@@ -174,8 +180,15 @@ class Trainer:
         return unsubscribe
 
     def _emit(self, event: Event) -> None:
+        """Tell every observer, even when one of them raises; then raise the first error (a KeyboardInterrupt too)."""
+        error = None
         for callback in list(self._observers):
-            callback(event)
+            try:
+                callback(event)
+            except BaseException as e:  # one failing observer does not hide the event from the others
+                error = error or e
+        if error is not None:
+            raise error
 
     # ---- training -----------------------------------------------------------------------------------
 
@@ -229,18 +242,27 @@ class Trainer:
         self._emit(Event("step", k, record))
         return record
 
-    def fit(self, steps: int, progress: bool = False) -> list[dict]:
-        """Run `steps` steps (fewer if `stop()` is called); returns the history. `progress` shows a tqdm bar."""
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-            raise ValueError(f"fit: steps must be an integer >= 0, got {steps!r}")
-        self._stop.clear()
+    def fit(self, steps: int | None = None, progress: bool = False, *, pace=_KEEP) -> list[dict]:
+        """Run `steps` steps, or until `stop()` when `steps` is None; returns the history.
+
+        `pace` (steps per second, None for full speed) sets `self.pace`, which may also be changed while
+        `fit` runs (from any thread); the waits between steps end at once on `stop()`. `progress` shows a
+        tqdm bar. A 'stopped' event tells observers that a stop or an interrupt ended the run.
+        """
+        if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or steps < 0):
+            raise ValueError(f"fit: steps must be an integer >= 0 or None (until stop()), got {steps!r}")
+        if pace is not _KEEP:
+            self.pace = pace
         bar = _progress_bar(steps) if progress else None
         try:
-            for _ in range(steps):
-                if self._stop.is_set():
+            k, last = 0, None
+            while steps is None or k < steps:
+                if self._wait_for_pace(last):
                     self._emit(Event("stopped", len(self.history), None, "stopped by request"))
                     break
+                last = time.perf_counter()
                 record = self.step()
+                k += 1
                 if bar is not None:
                     bar.set_postfix_str(_summary(record), refresh=False)
                     bar.update(1)
@@ -248,13 +270,40 @@ class Trainer:
             self._emit(Event("stopped", len(self.history), None, "interrupted (KeyboardInterrupt)"))
             raise
         finally:
+            self._stop.clear()  # honoured (or the run ended): the next fit starts afresh
             if bar is not None:
                 bar.close()
         return self.history
 
+    def _wait_for_pace(self, last: float | None) -> bool:
+        """Wait until the pace allows the next step (started `last`); True if `stop()` came first."""
+        while not self._stop.is_set():
+            pace = self.pace
+            remaining = 0.0 if pace is None or last is None else last + 1.0 / pace - time.perf_counter()
+            if remaining <= 0:
+                return False
+            self._stop.wait(min(remaining, _PACE_POLL))  # a new pace takes effect within _PACE_POLL
+        return True
+
     def stop(self) -> None:
-        """Ask a running `fit` to return after its current step (safe to call from any thread)."""
+        """Ask `fit` to return after its current step, from any thread. Never lost: a stop that comes while
+        a `fit` is starting (say, in a thread just launched) ends that fit before its first step; `fit(0)` takes
+        no step and clears a stop that no fit is left to honour."""
         self._stop.set()
+
+    @property
+    def pace(self) -> float | None:
+        """Steps per second that `fit` keeps to (None: as fast as it can); may change while `fit` runs."""
+        return self._pace
+
+    @pace.setter
+    def pace(self, value) -> None:
+        ok = value is None or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        )
+        if not ok:
+            raise ValueError(f"Trainer.pace: steps per second must be a finite number > 0 or None, got {value!r}")
+        self._pace = None if value is None else float(value)
 
     def evaluate(self) -> dict:
         """Accuracy of the current parameters: ``{"train_acc", "test_acc"}`` (test_acc None without a test split)."""

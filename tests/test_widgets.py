@@ -7,8 +7,6 @@ import io
 import re
 import subprocess
 import sys
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -22,8 +20,6 @@ from microgradx.widgets import (
     BoundaryView,
     GraphWidget,
     NetworkView,
-    Throttle,
-    TrainingDashboard,
     build_model,
 )
 from microgradx.widgets.curves_view import curves_svg
@@ -51,75 +47,6 @@ def test_import_microgradx_does_not_import_ipywidgets():
     code = "import sys, microgradx; print([m for m in ('ipywidgets', 'PIL', 'threadpoolctl') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-# ---- Throttle ----------------------------------------------------------------------------------------
-
-
-def test_throttle_coalesces_and_ends_on_the_last_state():
-    state, shown = {"v": 0}, []
-    throttle = Throttle(lambda: shown.append(state["v"]), max_fps=5)  # 200 ms between frames
-    for v in range(1, 501):
-        state["v"] = v
-        throttle.request()
-    assert shown[0] == 1 and throttle.pending  # the first request draws; the rest owe one frame
-    throttle.flush()
-    assert shown[-1] == 500  # the trailing frame shows the last state
-    assert len(shown) <= 3  # 500 requests in far less than a second: the first frame and one or two more
-    assert throttle.frames == len(shown) and not throttle.pending
-    throttle.flush()  # nothing owed: nothing drawn
-    assert throttle.frames == len(shown)
-
-
-def test_throttle_draws_again_once_the_interval_has_passed():
-    shown = []
-    throttle = Throttle(lambda: shown.append(time.perf_counter()), max_fps=50)  # 20 ms between frames
-    deadline = time.perf_counter() + 0.3
-    while time.perf_counter() < deadline:
-        throttle.request()
-    assert 3 <= len(shown) <= 16  # about 15 frames in 0.3 s, never more than the rate allows
-    assert min(np.diff(shown)) > 0.019  # 20 ms from the start of one frame to the next (give or take a call)
-
-
-def test_throttle_spaces_expensive_frames_to_stay_within_its_cpu_budget():
-    def draw():  # 10 ms of CPU time per frame
-        t0 = time.thread_time()
-        while time.thread_time() - t0 < 0.01:
-            pass
-
-    throttle = Throttle(draw, max_fps=1000, budget=0.25)
-    throttle.force()
-    assert throttle.interval >= 0.04  # 10 ms of drawing at most every 40 ms
-
-
-def test_throttle_without_a_rate_draws_every_request_in_the_callers_thread():
-    threads = []
-    throttle = Throttle(lambda: threads.append(threading.current_thread()), max_fps=None)
-    for _ in range(4):
-        throttle.request()
-    assert threads == [threading.current_thread()] * 4
-
-
-def test_throttle_raises_a_failed_frame_to_the_caller_and_keeps_working():
-    calls = []
-
-    def draw():
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("frame 1 failed")
-
-    throttle = Throttle(draw, max_fps=1000)
-    with pytest.raises(RuntimeError, match="frame 1 failed"):
-        throttle.request()
-    assert throttle.frames == 0
-    throttle.force()
-    assert len(calls) == 2 and throttle.frames == 1
-
-
-@pytest.mark.parametrize("bad", [0, -5, "fast"])
-def test_throttle_rejects_a_bad_rate(bad):
-    with pytest.raises(ValueError, match="max_fps"):
-        Throttle(lambda: None, max_fps=bad)
 
 
 # ---- the pieces of the view ----------------------------------------------------------------------------
@@ -269,171 +196,6 @@ def test_curves_svg_draws_each_series_and_thins_long_histories():
     assert no_test.count("<polyline") == 2 and "test" not in no_test
 
 
-# ---- TrainingDashboard ---------------------------------------------------------------------------------
-
-
-def test_fit_trains_exactly_like_the_trainer_and_shows_the_last_step():
-    dash = TrainingDashboard(hidden=(5,), seed=3, **SMALL)
-    first = dash.boundary.value
-    history = dash.fit(15)
-    assert dash.step_label.value == "step 15" and len(history) == 15 == dash.step_count
-    assert dash.boundary.value != first and pixels(dash.boundary.value).shape == (24, 24, 3)
-    twin = build_model(2, [5], "tanh", seed=3)
-    trainer = Trainer(twin, "hinge", "sgd", dash.data, lr=dash.lr.value, batch_size=10, seed=3)
-    trainer.fit(15)
-    assert [r["loss"] for r in trainer.history] == [r["loss"] for r in history]
-    assert weights_equal(twin.state_dict(), dash.model.state_dict())
-    assert "test acc" in dash.stats.value
-
-
-def test_the_same_settings_give_the_same_widget_state():
-    a, b = (TrainingDashboard(hidden=(6,), seed=1, **SMALL) for _ in range(2))
-    a.fit(12)
-    b.fit(12)
-    assert a.boundary.value == b.boundary.value
-    assert (a.network.value, a.curves.value, a.stats.value) == (b.network.value, b.curves.value, b.stats.value)
-
-
-def test_play_trains_in_the_background_and_pause_stops_it():
-    dash = TrainingDashboard(hidden=(4,), seed=0, **SMALL)
-    dash.play_button.value = True  # what a click on Play does
-    assert dash.wait_for_step(20, timeout=60)
-    assert dash.play_button.description == "Pause"
-    dash.play_button.value = False  # Pause: returns after the thread has stopped
-    assert not dash._thread.is_alive() and not dash.playing
-    stopped = dash.step_count
-    assert not dash._throttle.pending and dash.step_label.value == f"step {stopped}"  # the view shows the last step
-    assert dash.step_count == stopped >= 20
-    dash.fit(2)  # fit after a background run continues from where it stopped
-    assert dash.step_count == stopped + 2
-
-
-def test_step_and_reset_buttons():
-    dash = TrainingDashboard(hidden=(4,), seed=7, **SMALL)
-    initial = dash.model.state_dict()
-    dash.step_button.click()
-    dash.step_button.click()
-    assert dash.step_count == 2 and not weights_equal(initial, dash.model.state_dict())
-    dash.reset_button.click()
-    assert dash.step_count == 0 and dash.step_label.value == "step 0"
-    assert weights_equal(initial, dash.model.state_dict())
-    assert weights_equal(build_model(2, [4], "tanh", seed=7).state_dict(), dash.model.state_dict())
-
-
-def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights():
-    dash = TrainingDashboard(hidden=(8, 8), activation="linear", loss="mse", lr=3.0, batch_size=None, seed=0, **SMALL)
-    for _ in range(50):
-        before = dash.model.state_dict()
-        if dash.step() is None:
-            break
-    else:
-        pytest.fail("a linear net with mse and lr=3 did not diverge in 50 steps")
-    assert weights_equal(before, dash.model.state_dict())
-    assert all(np.isfinite(v).all() for v in dash.model.state_dict().values())
-    assert "diverged" in dash.status.value and "Lower the learning rate" in dash.status.value
-    stopped = dash.step_count
-    dash.play_button.value = True  # a stopped run does not restart until Reset
-    assert dash.play_button.value is False and dash.step_count == stopped
-    dash.reset()
-    assert dash.error is None and dash.status.value == "" and dash.step_count == 0
-
-
-def test_divergence_in_the_background_run_stops_it():
-    dash = TrainingDashboard(hidden=(8, 8), activation="linear", loss="mse", lr=3.0, batch_size=None, seed=0, **SMALL)
-    dash.play()
-    dash.wait_for_step(10_000, timeout=60)  # returns when the run stops by itself
-    dash._thread.join(60)
-    assert dash.error is not None and not dash.play_button.value and "diverged" in dash.status.value
-    assert not dash._throttle.pending and dash.step_label.value == f"step {dash.step_count}"  # the last good step
-
-
-def test_architecture_and_data_controls_rebuild_cleanly():
-    dash = TrainingDashboard(hidden=(4,), seed=0, **SMALL)
-    dash.fit(3)
-    dash.add_layer.click()
-    assert [w.shape for w, _ in layer_weights(dash.model)] == [(4, 2), (4, 4), (1, 4)] and dash.step_count == 0
-    dash.layer_boxes[1].value = 6  # more neurons in the second hidden layer
-    assert [w.shape[0] for w, _ in layer_weights(dash.model)] == [4, 6, 1]
-    dash.remove_layer.click()
-    assert [w.shape[0] for w, _ in layer_weights(dash.model)] == [4, 1]
-    dash.activation.value = "relu"
-    assert "relu" in dash.network.value
-    dash.dataset.value = "circles"
-    dash.fit(2)
-    assert dash.data.name == "circles" and dash.step_count == 2
-    dash.train_ratio.value = 0.8
-    assert len(dash.data.X) == 48 and len(dash.data.X_test) == 12
-    dash.engine.value = "scalar"
-    assert isinstance(dash.model, MLP) and dash.model.sizes == [2, 4, 1]
-    dash.fit(2)
-    assert dash.step_label.value == "step 2"
-
-
-def test_seed_and_hyperparameter_controls():
-    dash = TrainingDashboard(hidden=(4,), seed=0, **SMALL)
-    w0 = dash.model.state_dict()
-    dash.seed.value = 1
-    assert not weights_equal(w0, dash.model.state_dict())
-    dash.seed.value = 0
-    assert weights_equal(w0, dash.model.state_dict())
-    dash.lr.value, dash.l2.value, dash.batch_size.value = 0.3, 0.01, None
-    assert (dash.trainer.optimizer.lr, dash.trainer.l2, dash.trainer.batch_size) == (0.3, 0.01, None)
-    dash.fit(1)
-    assert dash.history[-1]["lr"] == 0.3
-
-
-def test_an_impossible_dataset_setting_is_reported_and_changes_nothing():
-    dash = TrainingDashboard(dataset="blobs", noise=1.0, hidden=(3,), **SMALL)
-    model = dash.model
-    dash.noise.value = 0.0  # blobs need a standard deviation > 0
-    assert "noise" in dash.status.value and dash.model is model
-
-
-def test_your_own_model_and_data():
-    data = moons(50, seed=2, test_ratio=0.2)
-    model = MLP(2, [3, 2, 1], activation="relu", seed=5)
-    dash = TrainingDashboard(model, data, resolution=24, size=72)
-    assert dash.model is model and dash.engine.value == "scalar" and dash.activation.value == "relu"
-    assert [b.value for b in dash.layer_boxes] == [3, 2] and dash.dataset.value == "custom"
-    assert dash.data is data  # its own train/test split is kept
-    dash.fit(3)
-    assert dash.step_count == 3
-    dash.train_ratio.value = 0.5  # a new split of the same 50 points
-    assert (len(dash.data.X), len(dash.data.X_test)) == (25, 25) and dash.step_count == 0
-    with pytest.raises(TypeError, match="Dataset"):
-        TrainingDashboard(data=[[0, 1]])
-
-
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        ({"engine": "jax"}, "engine"),
-        ({"hidden": (0,)}, "hidden"),
-        ({"dataset": "mnist"}, "dataset"),
-        ({"seed": -1}, "seed"),
-    ],
-)
-def test_bad_settings_are_named(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        TrainingDashboard(**kwargs)
-
-
-def test_dom_hooks_for_the_browser_test():
-    dash = TrainingDashboard(hidden=(2,), **SMALL)
-    assert "mgx-dashboard" in dash.widget._dom_classes
-    for widget, hook in [
-        (dash.boundary.image, "mgx-boundary"),  # the PNG (an img element)
-        (dash.boundary.line, "mgx-boundary-line"),
-        (dash.boundary.points, "mgx-boundary-points"),
-        (dash.step_label, "mgx-step-counter"),
-        (dash.play_button, "mgx-play"),
-        (dash.network, "mgx-network"),
-        (dash.status, "mgx-status"),
-    ]:
-        assert hook in widget._dom_classes
-    assert "application/vnd.jupyter.widget-view+json" in dash._repr_mimebundle_()
-
-
 # ---- GraphWidget ------------------------------------------------------------------------------------------
 
 
@@ -474,42 +236,9 @@ def test_graph_widget_on_a_model_collapses_large_graphs_and_follows_training(dot
     assert "grad ?" not in svg_text(tensor_graph)
 
 
-def test_a_click_on_a_training_point_shows_its_graph(dot_program):
-    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
-    assert dash.boundary.selected == 0 and dash.graph.sample.value == 0
-    before = dash.graph.svg.value
-    i, (px, py) = isolated_point(dash.boundary)
-    click = {"event": "click", "relativeX": round(px), "relativeY": round(py)}  # as ipyevents sends it
-    dash.boundary._clicks._handle_mouse_msg(None, click, None)
-    assert dash.graph.sample.value == i == dash.boundary.selected and dash.graph.svg.value != before
-    dash.graph.sample.value = 3  # typing a number moves the ring too
-    assert dash.boundary.selected == 3
-    dash.dataset.value = "xor"  # a new dataset: the ring follows the sample box
-    assert dash.boundary.selected == dash.graph.sample.value
-    with pytest.raises(ValueError, match="no training point 1000"):
-        dash.pick_sample(1000)
-    blocked = []  # the graph reads the model between two steps: a step waits while the graph is traced
-    with dash.graph.guard():
-        probe = threading.Thread(target=lambda: blocked.append(not dash.trainer.lock.acquire(timeout=0.05)))
-        probe.start()
-        probe.join()
-    assert blocked == [True]
-    with pytest.raises(ValueError, match="graph=True"):
-        TrainingDashboard(hidden=(2,), **SMALL).pick_sample(0)
-
-
-def test_dashboard_graph_panel_redraws_after_a_step(dot_program):
-    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
-    before = dash.graph.svg.value
-    dash.graph.all_button.click()
-    with_grads = dash.graph.svg.value
-    dash.step()
-    assert dash.graph.svg.value not in (before, with_grads)
-    assert dash.graph.position == len(dash.graph.stops) - 1  # the replay position is kept
-
-
 @pytest.mark.parametrize(
-    "name", ["_svg", "_throttle", "boundary_view", "curves_view", "dashboard", "graph_widget", "network_view"]
+    "name",
+    ["_svg", "_throttle", "boundary_view", "curves_view", "dashboard", "graph_widget", "network_view", "runner"],
 )
 def test_docstring_examples(name, dot_program):
     import doctest

@@ -15,7 +15,8 @@ class Throttle:
     `request()` is called after every step. It draws at once, in the caller's thread, if the last frame
     is old enough; otherwise it only marks the view stale, and that frame is owed: a later request draws
     it, or `flush()`, which the caller runs when the steps stop (the end of `fit`, Pause), so the view
-    always ends on the last state. ``max_fps=None`` draws on every request.
+    always ends on the last state. ``max_fps=None`` draws on every request. `lock` (the dashboard's one
+    lock) is held while a frame is drawn.
 
     Frames are drawn between two steps, in the training thread, rather than by a drawing thread of their
     own: two threads would take turns on the GIL at every NumPy and Pillow call of a frame (each releases
@@ -36,15 +37,25 @@ class Throttle:
     2
     """
 
-    def __init__(self, draw: Callable[[], object], max_fps: float | None = 20.0, *, budget: float = 0.1):
+    def __init__(
+        self,
+        draw: Callable[[], object],
+        max_fps: float | None = 20.0,
+        *,
+        budget: float = 0.1,
+        lock=None,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu_clock: Callable[[], float] = time.thread_time,
+    ):
         if max_fps is not None and not (isinstance(max_fps, (int, float)) and max_fps > 0):
             raise ValueError(f"Throttle: max_fps must be a positive number or None, got {max_fps!r}")
         if not (isinstance(budget, (int, float)) and 0 < budget <= 1):
             raise ValueError(f"Throttle: budget must be a fraction in (0, 1], got {budget!r}")
         self.draw = draw
+        self._clock, self._cpu_clock = clock, cpu_clock  # seconds; tests give their own
         self.max_fps, self.budget = max_fps, budget
         self.frames = 0  # frames drawn so far
-        self._lock = threading.RLock()  # one frame at a time, whichever thread asks
+        self._lock = lock or threading.RLock()  # one frame at a time, whichever thread asks (the dashboard's lock)
         self._pending = False  # the state changed since the last frame started
         self._last = -float("inf")  # when the last frame started (perf_counter)
         self._cost = 0.0  # the CPU time a frame takes (a moving average)
@@ -64,7 +75,7 @@ class Throttle:
     def request(self) -> None:
         """The state changed: draw now if the last frame is old enough, else owe a frame."""
         self._pending = True
-        if time.perf_counter() - self._last >= self.interval:
+        if self._clock() - self._last >= self.interval:
             self.flush()
 
     def flush(self) -> None:
@@ -73,11 +84,11 @@ class Throttle:
             if not self._pending:
                 return
             self._pending = False
-            self._last, cpu = time.perf_counter(), time.thread_time()
+            self._last, cpu = self._clock(), self._cpu_clock()
             try:
                 self.draw()
             finally:  # smoothed: one coarse reading of a coarse clock (Windows: 15.6 ms) must not stall the view
-                cost = time.thread_time() - cpu
+                cost = self._cpu_clock() - cpu
                 self._cost = cost if self.frames == 0 else 0.7 * self._cost + 0.3 * cost
             self.frames += 1
 

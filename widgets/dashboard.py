@@ -1,39 +1,46 @@
 """`TrainingDashboard`: watch a network learn, live. TensorFlow Playground in a notebook, on microgradx.
 
-Two threads, each with one job:
-
-- the kernel's thread runs the controls (button clicks only flip flags) and `fit(n)` from code;
-- while Play is on, a training thread calls `trainer.step()` until paused (the kernel stays free).
-
-Whichever thread trains also draws, between two steps, at most `max_fps` times a second (a `Throttle`),
-and once more when the steps stop, so the view always ends on the last state.
+A thin view over a `Trainer`: Play runs the Trainer's own loop (`fit(steps=None)` at the chosen speed) in one
+background thread (a `Runner`), Pause is the Trainer's `stop()`, and frames come from the Trainer's 'step'
+events, drawn in the training thread between two steps (a `Throttle` keeps them to `max_fps`). One lock
+guards the dashboard's state; every control is safe from any thread.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import inspect
 import threading
 from html import escape
 
-import ipywidgets as widgets
 import numpy as np
 
 from microgradx import data as datasets
-from microgradx.train import Divergence, Trainer
+from microgradx.nn.module import Module
+from microgradx.train import LOSSES, Divergence, Trainer, predict
 
+from . import settings
 from ._throttle import Throttle
 from .boundary_view import BoundaryView
+from .controls import Controls
 from .curves_view import CurvesView
+from .layout import dashboard_layout
 from .network_view import NetworkView, dense_layers, layer_weights
+from .runner import Runner
 
 __all__ = ["TrainingDashboard", "build_model"]
 
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the Playground's
-L2_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-BATCH_SIZES = (("all", None), ("1", 1), ("5", 5), ("10", 10), ("20", 20), ("50", 50), ("100", 100))
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-ENGINES = ("tensor", "scalar")
-MAX_LAYERS, MAX_NEURONS = 6, 32
+# kept importable from here, as before
+LEARNING_RATES, ACTIVATIONS, ENGINES = settings.LEARNING_RATES, settings.ACTIVATIONS, settings.ENGINES
+MAX_LAYERS, MAX_NEURONS = settings.MAX_LAYERS, settings.MAX_NEURONS
+LIVE_GRAPH = False  # the graph panel redraws on every frame once GraphWidget.update() is cheap (issue 13)
+# attributes read through to the controls (dash.lr.value = 0.1 is what choosing 0.1 in the menu does)
+_CONTROL_NAMES = frozenset(
+    "play_button step_button reset_button regenerate add_layer remove_layer layer_boxes layers_box speed lr "
+    "batch_size regularization reg_rate problem dataset noise train_ratio seed features activation engine "
+    "show_test_data discretize step_label stats status".split()
+)
 
 
 def build_model(n_inputs: int, hidden, activation: str = "tanh", *, engine: str = "tensor", seed: int = 0):
@@ -67,20 +74,32 @@ class TrainingDashboard:
     """A live training view with the Playground's controls. Show it as the last expression of a cell.
 
     >>> dash = TrainingDashboard(hidden=(4,), seed=0)    # moons, Tensor engine, hinge loss
-    >>> history = dash.fit(20)                           # trains in this thread; the view shows step 20
+    >>> history = dash.fit(20)                           # returns once the view shows step 20
     >>> dash.step_label.value, len(dash.history)
     ('step 20', 20)
+    >>> TrainingDashboard(**dash.config).model.state_dict().keys() == dash.model.state_dict().keys()
+    True
+
+    Every setting is a keyword under the name of its control: `features` (names of
+    `microgradx.data.FEATURES`), `regularization` (None, 'l1', 'l2') with `reg_rate` (`l2=x` is short for
+    regularization='l2', reg_rate=x), `problem` ('classification' or 'regression', with the regression
+    datasets and the squared error), `speed` (steps per second while playing, None for full speed),
+    `show_test_data`, `discretize`, and `hide` (control names, see `settings.CONTROLS`). `dash.config`
+    gives them back as a dict (``TrainingDashboard(**dash.config)`` rebuilds the same data and step-0
+    weights) and `dash.code()` as the Python line. Out-of-range values raise, naming the range.
 
     Give your own `model` (a scalar `MLP` or a Tensor network) and/or `data` (a `Dataset`); changing the
     architecture, the engine or the dataset in the controls then builds a fresh model of that shape.
-    On NaN/inf the trainer restores the last good weights; the dashboard stops, says so in its status
-    line and keeps the error in `dashboard.error` until Reset. With ``graph=True`` a `GraphWidget` of
-    the loss on one sample is shown too, redrawn whenever a run stops (after every Step); click a training
-    point on the boundary (or type its number) to see its graph.
+    Changing data, features or architecture goes back to step 0 and keeps playing if it was. On NaN/inf
+    the trainer restores the last good weights; the dashboard stops, says so in its status line (as it
+    does for any error that ends a run) and keeps the error in `dashboard.error` until Reset. With
+    ``graph=True`` a `GraphWidget` of the loss on one sample is shown too, redrawn with the other views;
+    click a training point on the boundary (or type its number) to see its graph.
 
     DOM hooks (CSS classes): ``mgx-dashboard``, ``mgx-boundary`` (the PNG), ``mgx-boundary-line`` and
     ``mgx-boundary-points`` (the SVG layers over it), ``mgx-step-counter``, ``mgx-play``, ``mgx-step``,
-    ``mgx-reset``, ``mgx-status``, ``mgx-stats``, ``mgx-network``, ``mgx-curves``, ``mgx-graph``.
+    ``mgx-reset``, ``mgx-speed``, ``mgx-feature``, ``mgx-regenerate``, ``mgx-status``, ``mgx-stats``,
+    ``mgx-network``, ``mgx-curves``, ``mgx-graph``.
     """
 
     def __init__(
@@ -88,63 +107,67 @@ class TrainingDashboard:
         model=None,
         data=None,
         *,
-        dataset: str = "moons",
+        dataset: str | None = None,
         n: int = 200,
         noise: float = 0.1,
         test_ratio: float = 0.5,
+        data_seed: int | None = None,
+        features=("x1", "x2"),
         hidden=(8, 8),
         activation: str = "tanh",
         engine: str = "tensor",
-        loss: str = "hinge",
+        problem: str = "classification",
+        loss: str | None = None,
         optimizer: str = "sgd",
         lr: float = 0.1,
-        batch_size: int | None = 10,
-        l2: float = 0.0,
+        batch_size: int | str | None = 10,
+        regularization: str | None = None,
+        reg_rate: float = 0.0,
+        l2: float | None = None,
         seed: int = 0,
+        speed: float | None = settings.DEFAULT_SPEED,
         max_fps: float | None = 20.0,
         resolution: int = 100,
         size: int = 300,
         graph: bool = False,
+        discretize: bool = False,
+        show_test_data: bool = True,
+        hide=(),
     ):
-        if data is not None and not isinstance(data, datasets.Dataset):
-            raise TypeError(f"TrainingDashboard: data must be a microgradx.data.Dataset, got {type(data).__name__}")
-        if model is not None:
-            hidden, activation, engine = _describe(model, hidden, activation)
-        if data is not None:
-            test_ratio = _test_ratio(data)  # keep the user's own split until the slider moves
-        self.n, self.loss, self.optimizer = n, loss, optimizer
-        self.error: BaseException | None = None  # what stopped training (a Divergence), until Reset
-        self._custom_data = data
-        self._playing = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._view_lock = threading.RLock()  # a frame and a rebuild never overlap
-        self._stepped = threading.Condition()
-        self._make_controls(dataset, noise, test_ratio, hidden, activation, engine, lr, batch_size, l2, seed)
-
-        self.data = self._load_data()
-        self.boundary = BoundaryView(self.data, resolution=resolution, size=size)
+        s = {k: v for k, v in locals().items() if k not in ("self", "model", "data")}
+        s = self._check(s, model, data)
+        self._fixed = {k: s[k] for k in ("n", "optimizer", "max_fps", "resolution", "size", "graph", "hide")}
+        self._fixed["data_seed"] = s["data_seed"]
+        self._losses = {s["problem"]: s["loss"]}
+        self._custom_data, self._custom_model = data, model
+        self._lock = threading.RLock()  # the one lock: the dashboard's state, frames, runs starting and ending
+        self._changed = threading.Condition(self._lock)  # a step was taken or a run ended
+        self.error: BaseException | None = None  # what stopped training, until Reset
+        self.controls = Controls(s, custom_data=data)
+        self.data = self._load_data(s)
+        self.boundary = BoundaryView(self.data, resolution=s["resolution"], size=s["size"])
         self.network = NetworkView(inputs=list(self.data.feature_names))
         self.curves = CurvesView()
-        self.model = model if model is not None else self._build_model()
+        self.model = model if model is not None else self._build_model(s)
+        self._check_model(self.model)
         self._initial_state = self.model.state_dict()
-        self._new_trainer()
-        self.graph = None
-        if graph:
-            from .graph_widget import GraphWidget
-
-            self.graph = GraphWidget(model=self.model, data=self.data, loss=loss)
-            self.graph.guard = self._between_steps  # a run may be on while the graph is traced or replayed
-            self.graph.sample.observe(lambda change: self.boundary.select(change["new"]), "value")
-            self.boundary.select(self.graph.sample.value)
-            self.boundary.on_click(self.pick_sample)
-        self.widget = self._layout()
-        self._throttle = Throttle(self._draw, max_fps)
-        self._throttle.force()
+        self._runner = Runner(self._lock, self._run_ended)
+        self._new_trainer(s)
+        self.graph = self._make_graph() if s["graph"] else None
+        self.widget = dashboard_layout(self.controls, self._views(), s["hide"])
+        self._throttle = Throttle(self._draw, s["max_fps"], lock=self._lock)
+        self._wire()
+        self._redraw()
 
     # ---- what code reads back ---------------------------------------------------------------------
 
+    def __getattr__(self, name):
+        if name in _CONTROL_NAMES and "controls" in vars(self):
+            return getattr(self.controls, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
-    def history(self) -> list[dict]:
+    def history(self):
         """Training records since the last reset: step, loss, train_acc, test_acc, lr, seconds."""
         return self.trainer.history
 
@@ -155,12 +178,42 @@ class TrainingDashboard:
 
     @property
     def playing(self) -> bool:
-        return self._playing.is_set()
+        """Play is on (a background run until paused)."""
+        return self._runner.playing
 
     @property
     def frames(self) -> int:
         """Frames drawn so far."""
         return self._throttle.frames
+
+    @property
+    def config(self) -> dict:
+        """Every setting as a plain dict: ``TrainingDashboard(**dash.config)`` is this dashboard at step 0."""
+        values = self.controls.values()
+        config = {**values, **self._fixed, "loss": self.trainer_loss}
+        config["hidden"] = tuple(values["hidden"])
+        if values["dataset"] == "custom":
+            config["data"] = self._custom_data
+            config["dataset"] = None
+        if self._custom_model is not None and self.model is self._custom_model:
+            model = copy.deepcopy(self.model)
+            model.load_state_dict(self._initial_state)
+            config["model"] = model
+        return dict(sorted(config.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))))
+
+    def code(self) -> str:
+        """The Python line that makes this dashboard (settings that differ from the defaults)."""
+        problem = self.controls.problem.value
+        defaults = {
+            **_DEFAULTS,
+            "dataset": (settings.datasets_for(problem) or (None,))[0],
+            "loss": "mse" if problem == "regression" else "hinge",
+        }
+        return settings.code_line(self.config, defaults)
+
+    @property
+    def trainer_loss(self) -> str:
+        return self._losses[self.controls.values()["problem"]]
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -169,27 +222,21 @@ class TrainingDashboard:
 
     def __repr__(self) -> str:
         sizes = "-".join(str(w.shape[1]) for w, _ in layer_weights(self.model)) + "-1"
-        loss = f", loss {self.history[-1]['loss']:.4g}" if self.history else ""
+        history = self.history
+        loss = f", loss {history[-1]['loss']:.4g}" if len(history) else ""
         return (
             f"TrainingDashboard({self.data.name!r}, {type(self.model).__name__} {sizes} {self.activation.value}, "
             f"step {self.step_count}{loss})"
         )
 
-    # ---- driving it from code ---------------------------------------------------------------------
+    # ---- driving it from code (and from the buttons) ----------------------------------------------
 
-    def fit(self, steps: int) -> list[dict]:
-        """Train `steps` steps in this thread (pausing a background run first) and return the history once
-        the view shows the last step. Stops early, with a message in the view, if training diverges."""
+    def fit(self, steps: int):
+        """Train `steps` steps at full speed (pausing Play first) and return the history once the view
+        shows the last step. Stops early, with a message in the view, if training diverges."""
         if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
             raise ValueError(f"TrainingDashboard.fit: steps must be an integer >= 0, got {steps!r}")
-        self.pause()
-        try:
-            for _ in range(steps):
-                if not self._step_once():
-                    break
-        finally:
-            self._throttle.flush()
-            self._refresh_graph()
+        self._runner.run(self._trainer_to_run, steps)
         return self.history
 
     def step(self) -> dict | None:
@@ -199,28 +246,30 @@ class TrainingDashboard:
         return self.history[-1] if self.step_count > before else None
 
     def play(self) -> None:
-        """Train in the background until `pause()` (the Play button)."""
-        self.play_button.value = True
+        """Train in the background at the chosen speed until `pause()` (the Play button)."""
+        self._runner.start(self._trainer_to_run, None, pace=self.controls.values()["speed"])
+        with self._lock:
+            self._show_state()
 
-    def pause(self, timeout: float = 60.0) -> None:
-        """Stop the background run after its current step, and wait until it has stopped (the Pause button)."""
-        self.play_button.value = False
-        self._join(timeout)
+    def pause(self) -> None:
+        """Stop the background run after its current step; returns once it has stopped and the view shows
+        the last step (the Pause button). From the training thread itself (a subscriber) it only asks."""
+        self._runner.stop()
+        with self._lock:
+            self._show_state()
 
     def wait_for_step(self, step: int, timeout: float = 60.0) -> bool:
-        """Block until the background run has taken `step` steps, or has stopped; True if it got there."""
-        with self._stepped:
-            self._stepped.wait_for(lambda: self.step_count >= step or not self.playing, timeout)
+        """Block until `step` steps are taken, or no run is on; True if it got there."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.step_count >= step or self._runner.idle, timeout)
         return self.step_count >= step
 
     def reset(self) -> None:
         """Back to the initial weights of this model and seed, with an empty history (the Reset button)."""
-        self.pause()
-        with self._view_lock:
+        with self._idle():
             self.model.load_state_dict(self._initial_state)
-            self._new_trainer()
-        self._throttle.force()
-        self._refresh_graph()
+            self._new_trainer(self.controls.values())
+            self._redraw()
 
     def pick_sample(self, i: int) -> None:
         """Show the graph of the loss on training point `i` (what a click on the point does; needs ``graph=True``)."""
@@ -234,287 +283,300 @@ class TrainingDashboard:
 
     def set_hidden(self, hidden) -> None:
         """New hidden layer sizes, e.g. ``[8, 4]``: what the +/- layer buttons and the size boxes do."""
-        hidden = _check_hidden(hidden)
-        self._building = True
-        try:
-            self._set_layer_boxes(hidden)
-        finally:
-            self._building = False
+        self.controls.set_hidden(settings.check_hidden(hidden))
         self._rebuild()
 
-    # ---- the training thread ----------------------------------------------------------------------
+    def regenerate(self) -> None:
+        """New data from the next data seed (the Regenerate button); the same model seed, back to step 0."""
+        with self._lock:
+            current = self._fixed["data_seed"]
+            self._fixed["data_seed"] = (self.controls.seed.value if current is None else current) + 1
+        self._rebuild()
 
-    def _step_once(self) -> bool:
-        """One step, then a redraw request. False when training must stop."""
+    # ---- runs ---------------------------------------------------------------------------------------
+
+    def _trainer_to_run(self):
+        """The trainer a new run trains (called under the lock by the runner), or None while an error stands."""
         if self.error is not None:
-            return False
-        try:
-            with np.errstate(all="ignore"):  # overflow is divergence, which the trainer detects and undoes
-                self.trainer.step()
-        except Divergence as e:  # the trainer has restored the weights of before the step
-            self._stop_with(e, f"{e}. Lower the learning rate, then press Reset.")
-            return False
-        with self._stepped:
-            self._stepped.notify_all()
-        self._throttle.request()
-        return True
+            self._show_state()
+            return None
+        return self.trainer
+
+    def _on_event(self, event) -> None:
+        """A Trainer event, in the training thread, after the step is complete: maybe a frame."""
+        if event.kind == "step":  # 'diverged' comes inside the trainer's lock: the run's end handles it
+            with self._lock:
+                self._throttle.request()
+                self._changed.notify_all()
+
+    def _run_ended(self, error: BaseException | None) -> None:
+        """A run ended (in the training thread, under the lock): show why, and the last step."""
+        if isinstance(error, Divergence):
+            self._stop_with(error, f"{error}. Lower the learning rate, then press Reset.")
+        elif error is not None:
+            self._stop_with(error, f"{type(error).__name__}: {error}".rstrip(": "))
+        with contextlib.suppress(Exception):  # a failing frame must not hide why the run stopped
+            self._throttle.flush()
+            self._refresh_graph()
+        self._show_state()
+        self._changed.notify_all()
 
     def _stop_with(self, error: BaseException, message: str) -> None:
         self.error = error
         self.status.value = f"<span style='color:#b00020'><b>Stopped:</b> {escape(message)}</span>"
-        self._playing.clear()
 
-    def _run(self) -> None:
+    def _show_state(self) -> None:
+        """The Play button says what the runner does (set under the lock, never observed)."""
+        playing = self._runner.playing
+        with self.play_button.hold_sync():
+            self.play_button.description, self.play_button.icon = ("Pause", "pause") if playing else ("Play", "play")
+
+    @contextlib.contextmanager
+    def _idle(self):
+        """Hold the lock with no run on (stopping the current one first): the model and trainer may change."""
+        if self._runner.in_training_thread:
+            raise RuntimeError(
+                "TrainingDashboard: the training thread (a Trainer subscriber) cannot change the model; "
+                "call pause() there, then change it from another thread"
+            )
+        while True:
+            self._runner.stop()
+            self._lock.acquire()
+            if self._runner.idle:
+                break
+            self._lock.release()  # another thread started a run meanwhile: stop that one too
         try:
-            while self._playing.is_set() and self._step_once():
-                pass
-            self._throttle.flush()  # the view ends on the last step
-        except Exception as e:  # a bad setting or a bug: show it rather than die silently in a thread
-            self._stop_with(e, f"{type(e).__name__}: {e}")
+            yield
         finally:
-            self._playing.clear()
-            with self._stepped:
-                self._stepped.notify_all()
-            self.play_button.value = False  # the button follows a run that stopped by itself
-
-    def _on_play(self, change) -> None:
-        if change["new"]:
-            if self.error is not None:  # a stopped run stays stopped until Reset
-                self.play_button.value = False
-                return
-            self._join(60.0)
-            self._playing.set()
-            self.play_button.description, self.play_button.icon = "Pause", "pause"
-            self._thread = threading.Thread(target=self._run, name="microgradx-train", daemon=True)
-            self._thread.start()
-        else:
-            self._playing.clear()
-            self.play_button.description, self.play_button.icon = "Play", "play"
-            self._join(60.0)  # Pause returns once the run has stopped: nothing moves after it
-            self._throttle.flush()
-            self._refresh_graph()
-
-    def _join(self, timeout: float) -> None:
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            if thread.is_alive():
-                raise TimeoutError(f"TrainingDashboard: the training thread did not stop within {timeout} s")
+            self._lock.release()
 
     # ---- building -----------------------------------------------------------------------------------
 
-    def _load_data(self):
-        test_ratio = round(1.0 - self.train_ratio.value, 6)
-        if self.dataset.value == "custom":
+    def _check(self, s: dict, model, data) -> dict:
+        if data is not None and not isinstance(data, datasets.Dataset):
+            raise TypeError(f"TrainingDashboard: data must be a microgradx.data.Dataset, got {type(data).__name__}")
+        if model is not None and not isinstance(model, Module):
+            raise TypeError(
+                "TrainingDashboard: model must be a microgradx Module (a scalar MLP or a Tensor network such as "
+                f"nn.Sequential), got {type(model).__name__}"
+            )
+        if data is not None:
+            s["dataset"] = "custom"
+            s["test_ratio"] = _test_ratio(data)  # the user's own split, until the slider moves
+            if data.X.shape[1] == 2 and all(f in datasets.FEATURES for f in data.feature_names):
+                s["features"] = data.feature_names
+        elif s["dataset"] is None:
+            problem = s["problem"] if s["problem"] in settings.PROBLEMS else "classification"  # checked below
+            s["dataset"] = (settings.datasets_for(problem) or ("moons",))[0]
+        if model is not None:
+            s["hidden"], s["activation"], s["engine"] = _describe(model, s["hidden"], s["activation"])
+        settings.check(s)
+        names = settings.datasets_for(s["problem"]) + (("custom",) if data is not None else ())
+        if s["dataset"] not in names:
+            raise ValueError(
+                f"TrainingDashboard: dataset must be one of {', '.join(names)} for a {s['problem']} problem, "
+                f"got {s['dataset']!r}"
+            )
+        return s
+
+    def _check_model(self, model) -> None:
+        try:
+            out = predict(model, self.data.inputs[:2])
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"TrainingDashboard: model cannot read this data: {e}") from None
+        if out.shape != (min(2, len(self.data.inputs)),):
+            raise ValueError(
+                f"TrainingDashboard: model must give one score per point (end it with one neuron), "
+                f"got {out.shape[-1] if out.ndim > 1 else out.size} outputs"
+            )
+
+    def _load_data(self, s: dict):
+        seed = s["seed"] if self._fixed["data_seed"] is None else self._fixed["data_seed"]
+        if s["dataset"] == "custom":
             data = self._custom_data
-            return data if test_ratio == _test_ratio(data) else data.split(test_ratio, seed=self.seed.value)
-        return datasets.load(
-            self.dataset.value, n=self.n, noise=self.noise.value, seed=self.seed.value, test_ratio=test_ratio
-        )
+            if s["test_ratio"] != _test_ratio(data):
+                data = data.split(s["test_ratio"], seed=seed)
+        else:
+            data = datasets.load(
+                s["dataset"], n=self._fixed["n"], noise=s["noise"], seed=seed, test_ratio=s["test_ratio"]
+            )
+        if data.X.shape[1] == 2 and tuple(s["features"]) != data.feature_names:
+            data = data.with_features(*s["features"])
+        return data
 
-    def _build_model(self):
-        return build_model(
-            self.data.n_features,
-            [box.value for box in self.layer_boxes],
-            self.activation.value,
-            engine=self.engine.value,
-            seed=self.seed.value,
-        )
+    def _build_model(self, s: dict):
+        return build_model(self.data.n_features, s["hidden"], s["activation"], engine=s["engine"], seed=s["seed"])
 
-    def _batch_size(self) -> int | None:
-        size = self.batch_size.value
-        return None if size is None or size >= len(self.data.X) else size
-
-    def _new_trainer(self) -> None:
+    def _new_trainer(self, s: dict) -> None:
+        batch = s["batch_size"]
         self.trainer = Trainer(
             self.model,
-            loss=self.loss,
-            optimizer=self.optimizer,
+            loss=self._losses.setdefault(s["problem"], "mse" if s["problem"] == "regression" else "hinge"),
+            optimizer=self._fixed["optimizer"],
             data=self.data,
-            lr=self.lr.value,
-            batch_size=self._batch_size(),
-            l2=self.l2.value,
-            seed=self.seed.value,
+            lr=s["lr"],
+            batch_size=None if batch == "all" or batch >= len(self.data.X) else batch,
+            seed=s["seed"],
+            **_regularization(s),
         )
+        self.trainer.subscribe(self._on_event)
         self.error = None
         self.status.value = ""
 
-    def _rebuild(self, change=None) -> None:
-        """Architecture, engine, data or seed changed: stop, build new data and a new model, back to step 0."""
-        if self._building:
-            return
-        self.pause()
+    def _rebuild(self) -> None:
+        """Data, features, architecture, engine or seed changed: new data and model, from step 0; Play goes on."""
+        playing = self._runner.playing
+        s = self.controls.values()
         try:
-            data = self._load_data()
+            s["features"] = settings.check_features(s["features"])
+            with self._idle():
+                data = self._load_data(s)
+                self.data = data
+                self.boundary.set_data(data)
+                self.network.inputs = list(data.feature_names)
+                self.model = self._build_model(s)
+                self._initial_state = self.model.state_dict()
+                self._new_trainer(s)
+                if self.graph is not None:
+                    self.graph.set_model(self.model, self.data)
+                    self.boundary.select(self.graph.sample.value)
+                self._redraw()
         except (ValueError, TypeError) as e:  # e.g. blobs with noise 0: say why, keep what runs
             self.status.value = f"<span style='color:#b00020'>{escape(str(e))}</span>"
             return
-        with self._view_lock:
-            self.data = data
-            self.boundary.set_data(data)
-            self.network.inputs = list(data.feature_names)
-            self.model = self._build_model()
-            self._initial_state = self.model.state_dict()
-            self._new_trainer()
-        if self.graph is not None:
-            self.graph.set_model(self.model, self.data)
-            self.boundary.select(self.graph.sample.value)
-        self._throttle.force()
+        if playing:
+            self.play()
 
-    def _set_hyper(self, change) -> None:
-        """Learning rate, L2 and batch size apply from the next step on, without a reset."""
-        with self.trainer.lock:  # held during a step: the change lands between two steps
-            self.trainer.optimizer.lr = self.lr.value
-            self.trainer.l2 = float(self.l2.value)
-            self.trainer.batch_size = self._batch_size()
+    def _set_hyper(self) -> None:
+        """Learning rate, batch size and regularization apply from the next step on, without a reset."""
+        s = self.controls.values()
+        with self._lock, self.trainer.lock:  # the trainer's lock is held during a step: this lands between two
+            trainer = self.trainer
+            trainer.optimizer.lr = s["lr"]
+            batch = s["batch_size"]
+            trainer.batch_size = None if batch == "all" or batch >= len(self.data.X) else batch
+            for name, value in _regularization(s).items():
+                setattr(trainer, name, value)
+
+    def _set_speed(self) -> None:
+        if self._runner.playing:
+            self.trainer.pace = self.controls.values()["speed"]
+
+    def _problem_changed(self) -> None:
+        problem = self.controls.problem.value
+        self.controls.set_datasets(problem)
+        self._rebuild()
+
+    def _wire(self) -> None:
+        c = self.controls
+        c.on("rebuild", self._rebuild)
+        c.on("hyper", self._set_hyper)
+        c.on("speed", self._set_speed)
+        c.on("view", self._redraw)
+        c.problem.observe(lambda change: self._problem_changed(), "value")
+        c.play_button.on_click(lambda _: self.pause() if self._runner.playing else self.play())
+        c.step_button.on_click(lambda _: self.step())
+        c.reset_button.on_click(lambda _: self.reset())
+        c.regenerate.on_click(lambda _: self.regenerate())
+        c.add_layer.on_click(lambda _: self._change_layers(+1))
+        c.remove_layer.on_click(lambda _: self._change_layers(-1))
+
+    def _change_layers(self, delta: int) -> None:
+        sizes = self.controls.values()["hidden"]
+        self.set_hidden(sizes + [sizes[-1] if sizes else 4] if delta > 0 else sizes[:-1])
+
+    def _make_graph(self):
+        from .graph_widget import GraphWidget
+
+        graph = GraphWidget(model=self.model, data=self.data, loss=self.trainer_loss)
+        graph.guard = self._between_steps  # a run may be on while the graph is traced or replayed
+        graph.sample.observe(lambda change: self.boundary.select(change["new"]), "value")
+        self.boundary.select(graph.sample.value)
+        self.boundary.on_click(self.pick_sample)
+        return graph
+
+    def _views(self) -> dict:
+        return {
+            "boundary": self.boundary,
+            "network": self.network,
+            "curves": self.curves,
+            "graph": None if self.graph is None else self.graph.widget,
+        }
 
     # ---- the view -------------------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        """A frame now, whatever the rate (a control changed), between two steps if a run is on."""
+        with self._between_steps():
+            self._throttle.force()
+            if not LIVE_GRAPH:
+                self._refresh_graph()
 
     def _draw(self) -> None:
         """One frame, between two steps: render the model as it is and send it in one batch per widget."""
         with self._between_steps():  # the trainer's lock is free between steps: never half a step
-            model, history = self.model, self.trainer.history
+            model, history = self.model, self.history
             self.boundary.update(model, self.trainer.threshold)
-            last = history[-1] if history else {}
-            stats = " &nbsp; ".join(
-                f"{name} {last[key]:.3f}"
-                for key, name in (("loss", "loss"), ("train_acc", "train acc"), ("test_acc", "test acc"))
-                if isinstance(last.get(key), float)
-            )
             with contextlib.ExitStack() as stack:
                 for w in (self.network, self.curves, self.step_label, self.stats):
                     stack.enter_context(w.hold_sync())
                 self.network.update(model)
                 self.curves.update(history)
                 self.step_label.value = f"step {len(history)}"
-                self.stats.value = stats
+                self.stats.value = self._stats(history)
+            if self.graph is not None and LIVE_GRAPH:
+                self.graph.update()
 
     def _refresh_graph(self) -> None:
         if self.graph is not None:
             self.graph.update()
 
+    def _stats(self, history) -> str:
+        """Train and test loss (over the whole sets) and the accuracies, as the Playground shows them."""
+        last = history[-1] if len(history) else {}
+        parts = [f"{name} {value:.3f}" for name, value in zip(("train loss", "test loss"), self._losses_now())]
+        if self.controls.problem.value == "classification":
+            parts += [
+                f"{name} {last[key]:.3f}"
+                for key, name in (("train_acc", "train acc"), ("test_acc", "test acc"))
+                if isinstance(last.get(key), float)
+            ]
+        return " &nbsp; ".join(parts)
+
+    def _losses_now(self) -> list[float]:
+        """The loss on the training set and on the test set (if any), for the current weights."""
+        from microgradx.tensor import Tensor
+
+        name, coding = LOSSES[self.trainer_loss]
+        loss = self.trainer.loss_fn
+        data = self.data.with_labels(coding) if coding else self.data
+        out = []
+        with np.errstate(all="ignore"):
+            for X, y in ((data.inputs, data.y), (data.inputs_test, data.y_test)):
+                if len(X):
+                    out.append(float(loss(Tensor(predict(self.model, X)), np.asarray(y, dtype=np.float64)).item()))
+        return out
+
     @contextlib.contextmanager
     def _between_steps(self):
         """Hold off training (and other frames, and rebuilds) while the model is read: a frame, the graph panel."""
-        with self._view_lock, self.trainer.lock:
+        with self._lock, self.trainer.lock:
             yield
 
-    def _make_controls(self, dataset, noise, test_ratio, hidden, activation, engine, lr, batch_size, l2, seed):
-        names = list(datasets.DATASETS) + (["custom"] if self._custom_data is not None else [])
-        if self._custom_data is not None:
-            dataset = "custom"
-        if dataset not in names:
-            raise ValueError(f"TrainingDashboard: unknown dataset {dataset!r}; choose one of {', '.join(names)}")
-        if engine not in ENGINES:
-            raise ValueError(f"TrainingDashboard: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"TrainingDashboard: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
-            )
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"TrainingDashboard: seed must be a non-negative int, got {seed!r}")
-        hidden = _check_hidden(hidden)
-        wide = {"description_width": "initial"}
-        self.play_button = widgets.ToggleButton(value=False, description="Play", icon="play", tooltip="Play / pause")
-        self.step_button = widgets.Button(description="Step", icon="step-forward", tooltip="One training step")
-        self.reset_button = widgets.Button(description="Reset", icon="undo", tooltip="Back to the initial weights")
-        self.step_label = widgets.Label("step 0")
-        self.stats = widgets.HTML("")
-        self.status = widgets.HTML("")
-        self.lr = widgets.Dropdown(options=_with(LEARNING_RATES, lr), value=lr, description="learning rate", style=wide)
-        self.l2 = widgets.Dropdown(options=_with(L2_RATES, l2), value=l2, description="L2", style=wide)
-        batches = (
-            BATCH_SIZES
-            if any(v == batch_size for _, v in BATCH_SIZES)
-            else (*BATCH_SIZES, (str(batch_size), batch_size))
-        )
-        self.batch_size = widgets.Dropdown(options=batches, value=batch_size, description="batch size", style=wide)
-        self.activation = widgets.Dropdown(options=ACTIVATIONS, value=activation, description="activation", style=wide)
-        self.engine = widgets.Dropdown(options=ENGINES, value=engine, description="engine", style=wide)
-        self.dataset = widgets.Dropdown(options=names, value=dataset, description="data", style=wide)
-        self.noise = widgets.FloatSlider(value=noise, min=0.0, max=1.0, step=0.05, description="noise", style=wide)
-        self.train_ratio = widgets.FloatSlider(
-            value=round(1 - test_ratio, 6), min=0.1, max=1.0, step=0.1, description="train ratio", style=wide
-        )
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=wide)
-        self.noise.disabled = self._custom_data is not None
-        for w in (self.dataset, self.noise, self.train_ratio, self.seed):  # fit inside the 270px Data column
-            w.layout.width = "255px"
-        self.add_layer = widgets.Button(description="+ layer", tooltip="Add a hidden layer")
-        self.remove_layer = widgets.Button(description="- layer", tooltip="Remove the last hidden layer")
-        self.layers_box = widgets.HBox()
-        self._building = False
-        self._set_layer_boxes(hidden)
 
-        for w, name in (
-            (self.play_button, "mgx-play"),
-            (self.step_button, "mgx-step"),
-            (self.reset_button, "mgx-reset"),
-            (self.step_label, "mgx-step-counter"),
-            (self.status, "mgx-status"),
-            (self.stats, "mgx-stats"),
-        ):
-            w.add_class(name)
-        self.play_button.observe(self._on_play, "value")
-        self.step_button.on_click(lambda _: self.step())
-        self.reset_button.on_click(lambda _: self.reset())
-        self.add_layer.on_click(lambda _: self._change_layers(+1))
-        self.remove_layer.on_click(lambda _: self._change_layers(-1))
-        for w in (self.lr, self.l2, self.batch_size):
-            w.observe(self._set_hyper, "value")
-        for w in (self.activation, self.engine, self.dataset, self.noise, self.train_ratio, self.seed):
-            w.observe(self._rebuild, "value")
-
-    def _set_layer_boxes(self, hidden) -> None:
-        self.layer_boxes = [
-            widgets.BoundedIntText(value=h, min=1, max=MAX_NEURONS, layout=widgets.Layout(width="60px")) for h in hidden
-        ]
-        for box in self.layer_boxes:
-            box.observe(self._rebuild, "value")
-        self.layers_box.children = self.layer_boxes
-        self.add_layer.disabled = len(hidden) >= MAX_LAYERS
-        self.remove_layer.disabled = len(hidden) == 0
-
-    def _change_layers(self, delta: int) -> None:
-        sizes = [box.value for box in self.layer_boxes]
-        self.set_hidden(sizes + [sizes[-1] if sizes else 4] if delta > 0 else sizes[:-1])
-
-    def _layout(self) -> widgets.Widget:
-        bar = widgets.HBox([self.play_button, self.step_button, self.reset_button, self.step_label, self.stats])
-        knobs = widgets.HBox([self.lr, self.l2, self.batch_size])
-        data_box = widgets.VBox(
-            [widgets.HTML("<b>Data</b>"), self.dataset, self.noise, self.train_ratio, self.seed],
-            layout=widgets.Layout(width="270px"),
-        )
-        net_box = widgets.VBox(
-            [
-                widgets.HTML("<b>Network</b>"),
-                widgets.HBox([self.add_layer, self.remove_layer]),
-                self.layers_box,
-                self.network,
-                self.activation,
-                self.engine,
-            ]
-        )
-        out_box = widgets.VBox([widgets.HTML("<b>Output</b>"), self.boundary, self.curves])
-        rows = [bar, knobs, widgets.HBox([data_box, net_box, out_box]), self.status]
-        if self.graph is not None:
-            rows.append(self.graph.widget)
-        root = widgets.VBox(rows)
-        root.add_class("mgx-dashboard")
-        return root
+_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(TrainingDashboard.__init__).parameters.items()
+    if p.default is not inspect.Parameter.empty
+}
+_ORDER = {name: i for i, name in enumerate(_DEFAULTS)}
 
 
-def _check_hidden(hidden) -> list[int]:
-    hidden = list(hidden)
-    ok = len(hidden) <= MAX_LAYERS and all(
-        isinstance(h, (int, np.integer)) and not isinstance(h, bool) and 1 <= h <= MAX_NEURONS for h in hidden
-    )
-    if not ok:
-        raise ValueError(
-            f"TrainingDashboard: hidden must be up to {MAX_LAYERS} ints in [1, {MAX_NEURONS}], got {hidden!r}"
-        )
-    return [int(h) for h in hidden]
+def _regularization(s: dict) -> dict:
+    """The Trainer's keywords for the regularization settings."""
+    if s["regularization"] == "l1":
+        return {"regularization": "l1", "reg_rate": s["reg_rate"]}
+    return {"l2": s["reg_rate"] if s["regularization"] == "l2" else 0.0}
 
 
 def _describe(model, hidden, activation) -> tuple[list[int], str, str]:
@@ -530,10 +592,6 @@ def _describe(model, hidden, activation) -> tuple[list[int], str, str]:
     if acts and acts[0] in ACTIVATIONS:
         activation = acts[0]
     return hidden, activation, engine
-
-
-def _with(options: tuple, value) -> tuple:
-    return options if value in options else tuple(sorted((*options, value)))
 
 
 def _test_ratio(data) -> float:

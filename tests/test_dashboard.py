@@ -1,0 +1,587 @@
+"""TrainingDashboard driven from code without a browser: every control (also while playing), the run loop,
+settings in and out (config, code, hide), bad input, errors shown in the status line, the memory a step costs."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from microgradx.data import FEATURES, moons
+from microgradx.nn import MLP, Linear, Sequential, Tanh
+from microgradx.train import Trainer
+from microgradx.widgets import Throttle, TrainingDashboard, build_model
+from microgradx.widgets.network_view import layer_weights
+from microgradx.widgets.settings import CONTROLS
+
+SMALL = {"resolution": 24, "size": 72, "n": 60}  # a cheap view for tests that look at state, not pixels
+JOIN = 120  # seconds: only a deadlock waits this long
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def weights_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def widths(dash) -> list[int]:
+    return [w.shape[0] for w, _ in layer_weights(dash.model)]
+
+
+def dom_classes(widget) -> list[str]:
+    """Every CSS class in a widget tree."""
+    out = list(getattr(widget, "_dom_classes", ()))
+    for child in getattr(widget, "children", ()):
+        out += dom_classes(child)
+    return out
+
+
+def all_widgets(widget) -> list:
+    out = [widget]
+    for child in getattr(widget, "children", ()):
+        out += all_widgets(child)
+    return out
+
+
+# ---- Throttle (a fake clock: behaviour, not timing) -------------------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_coalesces_and_ends_on_the_last_state():
+    clock, state, shown = Clock(), {"v": 0}, []
+    throttle = Throttle(lambda: shown.append(state["v"]), max_fps=5, clock=clock, cpu_clock=clock)
+    for v in range(1, 501):  # 500 requests within one instant
+        state["v"] = v
+        throttle.request()
+    assert shown == [1] and throttle.pending  # the first request draws; the rest owe one frame
+    throttle.flush()
+    assert shown == [1, 500] and not throttle.pending  # the trailing frame shows the last state
+    throttle.flush()  # nothing owed: nothing drawn
+    assert throttle.frames == 2
+
+
+def test_throttle_draws_again_once_the_interval_has_passed():
+    clock, shown = Clock(), []
+    throttle = Throttle(lambda: shown.append(clock.now), max_fps=50, clock=clock, cpu_clock=Clock())
+    for ms in range(300):  # a request every millisecond for 0.3 s
+        clock.now = ms / 1000
+        throttle.request()
+    assert len(shown) == 15 and np.allclose(np.diff(shown), 0.02, atol=0.0011)  # every 20 ms, never more often
+
+
+def test_throttle_spaces_expensive_frames_to_stay_within_its_cpu_budget():
+    cpu = Clock()
+
+    def draw():  # 10 ms of CPU time per frame
+        cpu.now += 0.01
+
+    throttle = Throttle(draw, max_fps=1000, budget=0.25, clock=Clock(), cpu_clock=cpu)
+    throttle.force()
+    assert throttle.interval == pytest.approx(0.04)  # 10 ms of drawing at most every 40 ms
+
+
+def test_throttle_without_a_rate_draws_every_request_in_the_callers_thread():
+    threads = []
+    throttle = Throttle(lambda: threads.append(threading.current_thread()), max_fps=None)
+    for _ in range(4):
+        throttle.request()
+    assert threads == [threading.current_thread()] * 4
+
+
+def test_throttle_raises_a_failed_frame_to_the_caller_and_keeps_working():
+    calls = []
+
+    def draw():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("frame 1 failed")
+
+    throttle = Throttle(draw, max_fps=1000)
+    with pytest.raises(RuntimeError, match="frame 1 failed"):
+        throttle.request()
+    assert throttle.frames == 0
+    throttle.force()
+    assert len(calls) == 2 and throttle.frames == 1
+
+
+@pytest.mark.parametrize("bad", [0, -5, "fast"])
+def test_throttle_rejects_a_bad_rate(bad):
+    with pytest.raises(ValueError, match="max_fps"):
+        Throttle(lambda: None, max_fps=bad)
+
+
+# ---- the Trainer's loop (C4) ------------------------------------------------------------------------
+
+
+def test_trainer_fit_until_stop_at_a_pace_and_a_stop_before_fit_begins():
+    trainer = Trainer(MLP(2, [3, 1], seed=0), data=moons(20, seed=0))
+    trainer.subscribe(lambda e: trainer.stop() if e.kind == "step" and e.step == 4 else None)
+    assert len(trainer.fit(None)) == 5  # until stop()
+    trainer.stop()  # before fit begins (a thread just launched): that fit ends before its first step
+    assert len(trainer.fit(None)) == 5
+    assert len(trainer.fit(2)) == 7  # the stop was used up
+    trainer.stop()
+    trainer.fit(0)  # takes no step, clears the stop
+    assert len(trainer.fit(1)) == 8
+    with pytest.raises(ValueError, match="pace"):
+        trainer.pace = 0
+    with pytest.raises(ValueError, match="steps must be an integer >= 0 or None"):
+        trainer.fit(-1)
+
+
+def test_one_failing_subscriber_does_not_hide_the_event_from_the_others():
+    trainer = Trainer(MLP(2, [3, 1], seed=0), data=moons(20, seed=0))
+    seen = []
+    trainer.subscribe(lambda e: (_ for _ in ()).throw(RuntimeError("observer failed")))
+    trainer.subscribe(lambda e: seen.append(e.kind))
+    with pytest.raises(RuntimeError, match="observer failed"):
+        trainer.fit(3)
+    assert seen == ["step"] and len(trainer.history) == 1  # the step itself is complete
+
+
+# ---- training from code and from the buttons ----------------------------------------------------------
+
+
+def test_fit_trains_exactly_like_the_trainer_and_shows_the_last_step():
+    dash = TrainingDashboard(hidden=(5,), seed=3, **SMALL)
+    first = dash.boundary.value
+    history = dash.fit(15)
+    assert dash.step_label.value == "step 15" and len(history) == 15 == dash.step_count
+    assert dash.boundary.value != first and pixels(dash.boundary.value).shape == (24, 24, 3)
+    twin = build_model(2, [5], "tanh", seed=3)
+    trainer = Trainer(twin, "hinge", "sgd", dash.data, lr=dash.lr.value, batch_size=10, seed=3)
+    trainer.fit(15)
+    assert [r["loss"] for r in trainer.history] == [r["loss"] for r in history]
+    assert weights_equal(twin.state_dict(), dash.model.state_dict())
+    assert "train loss" in dash.stats.value and "test loss" in dash.stats.value and "test acc" in dash.stats.value
+
+
+def test_the_same_settings_give_the_same_widget_state():
+    a, b = (TrainingDashboard(hidden=(6,), seed=1, **SMALL) for _ in range(2))
+    a.fit(12)
+    b.fit(12)
+    assert a.boundary.value == b.boundary.value
+    assert (a.network.value, a.curves.value, a.stats.value) == (b.network.value, b.curves.value, b.stats.value)
+
+
+def test_play_trains_in_one_background_thread_and_pause_stops_it():
+    dash = TrainingDashboard(hidden=(4,), seed=0, speed=None, **SMALL)
+    dash.play_button.click()  # what a click on Play does
+    assert dash.playing and dash.play_button.description == "Pause"
+    assert dash.wait_for_step(20, timeout=JOIN)
+    names = {t.name for t in threading.enumerate()}
+    assert sum(t.name == "microgradx-train" for t in threading.enumerate()) == 1, names
+    dash.play_button.click()  # Pause: returns after the run has stopped
+    assert not dash.playing and dash._runner.idle and dash.play_button.description == "Play"
+    stopped = dash.step_count
+    assert not dash._throttle.pending and dash.step_label.value == f"step {stopped}"  # the view shows the last step
+    dash.fit(2)  # fit after a background run continues from where it stopped
+    assert dash.step_count == stopped + 2 and [r["step"] for r in dash.history] == list(range(stopped + 2))
+
+
+def test_frames_come_from_the_trainers_step_events_in_the_training_thread():
+    dash = TrainingDashboard(hidden=(2,), max_fps=None, **SMALL)
+    drawn_in = []
+    draw = dash._throttle.draw
+    dash._throttle.draw = lambda: (drawn_in.append(threading.current_thread().name), draw())[1]
+    dash.fit(3)
+    assert drawn_in[:3] == ["microgradx-train"] * 3  # one frame after each step, between two steps
+    dash.trainer.step()  # a step made on the trainer directly is drawn too: the view follows its events
+    assert dash.step_label.value == "step 4"
+
+
+def test_speed_sets_the_trainers_pace_while_playing():
+    dash = TrainingDashboard(hidden=(2,), speed=5, **SMALL)
+    assert dash.speed.value == "5" and dash.config["speed"] == 5
+    dash.play()
+    assert dash.trainer.pace == 5
+    dash.speed.value = "full"
+    assert dash.trainer.pace is None and dash.config["speed"] is None
+    dash.speed.value = "1"
+    assert dash.trainer.pace == 1
+    dash.pause()
+    dash.fit(3)  # code trains at full speed whatever the control says
+    assert dash.trainer.pace is None and dash.step_count >= 3
+
+
+def test_step_and_reset_buttons():
+    dash = TrainingDashboard(hidden=(4,), seed=7, **SMALL)
+    initial = dash.model.state_dict()
+    dash.step_button.click()
+    dash.step_button.click()
+    assert dash.step_count == 2 and not weights_equal(initial, dash.model.state_dict())
+    dash.reset_button.click()
+    assert dash.step_count == 0 and dash.step_label.value == "step 0"
+    assert weights_equal(initial, dash.model.state_dict())
+    assert weights_equal(build_model(2, [4], "tanh", seed=7).state_dict(), dash.model.state_dict())
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights():
+    dash = TrainingDashboard(hidden=(8, 8), activation="linear", loss="mse", lr=3.0, batch_size=None, seed=0, **SMALL)
+    for _ in range(50):
+        before = dash.model.state_dict()
+        if dash.step() is None:
+            break
+    else:
+        pytest.fail("a linear net with mse and lr=3 did not diverge in 50 steps")
+    assert weights_equal(before, dash.model.state_dict())
+    assert all(np.isfinite(v).all() for v in dash.model.state_dict().values())
+    assert "diverged" in dash.status.value and "Lower the learning rate" in dash.status.value
+    stopped = dash.step_count
+    dash.play()  # a stopped run does not restart until Reset
+    assert not dash.playing and dash.step_count == stopped and dash.play_button.description == "Play"
+    dash.reset()
+    assert dash.error is None and dash.status.value == "" and dash.step_count == 0
+
+
+def test_divergence_in_the_background_run_stops_it():
+    dash = TrainingDashboard(hidden=(8, 8), activation="linear", loss="mse", lr=3.0, batch_size=None, seed=0, **SMALL)
+    dash.play()
+    dash.wait_for_step(10_000, timeout=JOIN)  # returns when the run stops by itself
+    assert dash._runner.idle and dash.error is not None and not dash.playing and "diverged" in dash.status.value
+    assert dash.play_button.description == "Play"
+    assert not dash._throttle.pending and dash.step_label.value == f"step {dash.step_count}"  # the last good step
+
+
+@pytest.mark.parametrize(
+    "error, shown", [(KeyboardInterrupt, "KeyboardInterrupt"), (RuntimeError("boom"), "RuntimeError: boom")]
+)
+def test_an_error_in_a_trainer_subscriber_is_shown_in_the_status_line(error, shown):
+    dash = TrainingDashboard(hidden=(2,), speed=None, **SMALL)
+
+    def subscriber(event):
+        if event.step == 3:
+            raise error
+
+    dash.trainer.subscribe(subscriber)
+    dash.play()
+    dash.wait_for_step(10_000, timeout=JOIN)
+    assert dash._runner.idle and not dash.playing and dash.step_count == 4
+    assert shown in dash.status.value and "Stopped" in dash.status.value and dash.error is not None
+    assert [r["step"] for r in dash.history] == [0, 1, 2, 3]
+
+
+def test_pause_from_a_subscriber_in_the_training_thread():
+    dash = TrainingDashboard(hidden=(2,), speed=None, **SMALL)
+    dash.trainer.subscribe(lambda e: dash.pause() if e.step == 5 else None)
+    dash.play()
+    dash.wait_for_step(10_000, timeout=JOIN)
+    assert dash._runner.idle and dash.step_count == 6 and dash.error is None
+
+
+def test_a_rebuild_from_the_training_thread_is_refused_not_a_deadlock():
+    dash = TrainingDashboard(hidden=(2,), speed=None, **SMALL)
+    dash.trainer.subscribe(lambda e: dash.reset() if e.step == 2 else None)
+    dash.play()
+    dash.wait_for_step(10_000, timeout=JOIN)
+    assert dash._runner.idle and dash.step_count == 3 and "training thread" in dash.status.value
+
+
+# ---- controls -------------------------------------------------------------------------------------------
+
+
+def test_architecture_and_data_controls_rebuild_cleanly():
+    dash = TrainingDashboard(hidden=(4,), seed=0, **SMALL)
+    dash.fit(3)
+    boxes = list(dash.layer_boxes)
+    dash.add_layer.click()
+    assert widths(dash) == [4, 4, 1] and dash.step_count == 0
+    assert list(dash.layer_boxes) == boxes  # the boxes are made once, not again for every layer
+    dash.layers_box.children[1].value = 6  # more neurons in the second hidden layer
+    assert widths(dash) == [4, 6, 1]
+    dash.remove_layer.click()
+    assert widths(dash) == [4, 1]
+    dash.activation.value = "relu"
+    assert "relu" in dash.network.value
+    dash.dataset.value = "circles"
+    dash.fit(2)
+    assert dash.data.name == "circles" and dash.step_count == 2
+    dash.train_ratio.value = 0.8
+    assert len(dash.data.X) == 48 and len(dash.data.X_test) == 12
+    dash.engine.value = "scalar"
+    assert isinstance(dash.model, MLP) and dash.model.sizes == [2, 4, 1]
+    dash.fit(2)
+    assert dash.step_label.value == "step 2"
+
+
+def test_play_goes_on_after_a_rebuild():
+    dash = TrainingDashboard(hidden=(3,), speed=None, **SMALL)
+    dash.play()
+    for change in (
+        lambda: setattr(dash.dataset, "value", "xor"),
+        lambda: setattr(dash.features["x1*x2"], "value", True),
+        lambda: setattr(dash.activation, "value", "relu"),
+        dash.add_layer.click,
+        lambda: setattr(dash.layers_box.children[0], "value", 5),
+        lambda: setattr(dash.engine, "value", "scalar"),
+    ):
+        model = dash.model
+        change()
+        assert dash.model is not model and dash.playing  # a new model, from step 0, still playing
+        assert dash.wait_for_step(2, timeout=JOIN)
+    dash.pause()
+    assert dash.data.name == "xor" and dash.data.feature_names == ("x1", "x2", "x1*x2")
+    assert isinstance(dash.model, MLP) and dash.model.sizes == [3, 5, 3, 1]
+    dash.reset()  # Reset pauses
+    dash.play()
+    dash.reset()
+    assert not dash.playing and dash.step_count == 0
+
+
+def test_hyperparameters_change_from_the_next_step_while_playing():
+    dash = TrainingDashboard(hidden=(4,), speed=None, **SMALL)
+    dash.play()
+    assert dash.wait_for_step(3, timeout=JOIN)
+    dash.lr.value, dash.batch_size.value, dash.regularization.value, dash.reg_rate.value = 0.3, "all", "l2", 0.01
+    assert (dash.trainer.optimizer.lr, dash.trainer.batch_size, dash.trainer.l2) == (0.3, None, 0.01)
+    at = dash.step_count
+    assert dash.wait_for_step(at + 2, timeout=JOIN) and dash.playing  # no reset
+    dash.pause()
+    assert dash.history[-1]["lr"] == 0.3 and dash.history[0]["lr"] == 0.1
+
+
+def test_batch_size_all_is_a_real_choice():
+    dash = TrainingDashboard(hidden=(2,), batch_size=None, **SMALL)
+    assert dash.batch_size.value == "all" and dash.batch_size.label == "all"  # not blank
+    assert dash.trainer.batch_size is None and dash.config["batch_size"] == "all"
+    dash.batch_size.value = 5
+    assert dash.trainer.batch_size == 5
+
+
+def test_feature_toggles_change_the_networks_inputs():
+    dash = TrainingDashboard(hidden=(3,), **SMALL)
+    assert list(dash.features) == list(FEATURES)
+    assert [t.description for t in dash.features.values()] == ["X1", "X2", "X1²", "X2²", "X1X2", "sin(X1)", "sin(X2)"]
+    dash.features["x1^2"].value = True
+    dash.features["sin(x2)"].value = True
+    assert dash.data.feature_names == ("x1", "x2", "x1^2", "sin(x2)") and widths(dash)[0] == 3
+    assert layer_weights(dash.model)[0][0].shape == (3, 4) and "x1^2" in dash.network.value
+    dash.features["x1"].value = False
+    assert dash.data.feature_names == ("x2", "x1^2", "sin(x2)")
+    np.testing.assert_allclose(dash.data.inputs[:, 1], dash.data.X[:, 0] ** 2)
+    for name in ("x2", "x1^2", "sin(x2)"):  # no feature at all: said, and the last model stays
+        dash.features[name].value = False
+    assert "features" in dash.status.value and dash.model.parameters()
+    made = TrainingDashboard(features=("x1", "x2", "x1*x2"), hidden=(), **SMALL)
+    assert made.features["x1*x2"].value and layer_weights(made.model)[0][0].shape == (1, 3)
+
+
+def test_seed_and_regenerate():
+    dash = TrainingDashboard(hidden=(4,), seed=0, **SMALL)
+    w0, X0 = dash.model.state_dict(), dash.data.X
+    dash.seed.value = 1
+    assert not weights_equal(w0, dash.model.state_dict())
+    dash.seed.value = 0
+    assert weights_equal(w0, dash.model.state_dict()) and np.array_equal(dash.data.X, X0)
+    dash.controls.regenerate.click()
+    assert not np.array_equal(dash.data.X, X0) and weights_equal(w0, dash.model.state_dict())  # new data only
+    assert dash.config["data_seed"] == 1
+    twin = TrainingDashboard(**dash.config)
+    np.testing.assert_array_equal(twin.data.X, dash.data.X)
+
+
+def test_view_toggles_redraw_at_once():
+    dash = TrainingDashboard(hidden=(2,), **SMALL)
+    frames = dash.frames
+    dash.show_test_data.value = False
+    dash.discretize.value = True
+    assert dash.frames == frames + 2
+    assert dash.config["show_test_data"] is False and dash.config["discretize"] is True
+
+
+def test_an_impossible_dataset_setting_is_reported_and_changes_nothing():
+    dash = TrainingDashboard(dataset="blobs", noise=1.0, hidden=(3,), **SMALL)
+    model = dash.model
+    dash.noise.value = 0.0  # blobs need a standard deviation > 0
+    assert "noise" in dash.status.value and dash.model is model
+
+
+def test_your_own_model_and_data():
+    data = moons(50, seed=2, test_ratio=0.2)
+    model = MLP(2, [3, 2, 1], activation="relu", seed=5)
+    dash = TrainingDashboard(model, data, resolution=24, size=72)
+    assert dash.model is model and dash.engine.value == "scalar" and dash.activation.value == "relu"
+    assert [b.value for b in dash.layers_box.children] == [3, 2] and dash.dataset.value == "custom"
+    assert dash.data is data  # its own train/test split is kept
+    start = model.state_dict()
+    dash.fit(3)
+    config = dash.config
+    assert config["data"] is data and weights_equal(config["model"].state_dict(), start)
+    assert dash.code().startswith("TrainingDashboard(model, data, ")
+    assert dash.step_count == 3
+    dash.train_ratio.value = 0.5  # a new split of the same 50 points
+    assert (len(dash.data.X), len(dash.data.X_test)) == (25, 25) and dash.step_count == 0
+
+
+# ---- settings in and out ----------------------------------------------------------------------------------
+
+
+def test_config_rebuilds_the_same_dashboard_and_code_is_its_line():
+    dash = TrainingDashboard(
+        dataset="xor", features=("x1", "x2", "x1*x2"), hidden=(5, 3), activation="relu", lr=0.03,
+        batch_size=20, l2=0.001, seed=4, speed=50, hide=("engine",), show_test_data=False, **SMALL,
+    )  # fmt: skip
+    dash.fit(5)
+    config = dash.config
+    assert all(isinstance(k, str) for k in config) and config["regularization"] == "l2"
+    assert config["reg_rate"] == 0.001 and "l2" not in config and config["hidden"] == (5, 3)
+    twin = TrainingDashboard(**config)
+    assert twin.config == config and twin.step_count == 0
+    np.testing.assert_array_equal(twin.data.X, dash.data.X)
+    dash.reset()
+    assert weights_equal(twin.model.state_dict(), dash.model.state_dict())
+    line = dash.code()
+    assert line.startswith("TrainingDashboard(") and "dataset='xor'" in line and "speed=50" in line
+    assert "lr=0.1" not in line and "n=60" in line  # only what differs from the defaults
+    from microgradx.widgets import TrainingDashboard as made_by  # noqa: F401 (the line's own name)
+
+    again = eval(line, {"TrainingDashboard": made_by})
+    assert again.config == config
+
+
+def test_hide_leaves_controls_out_of_the_page():
+    dash = TrainingDashboard(hidden=(2,), hide=("engine", "l2", "features", "speed"), **SMALL)
+    on_page = {id(w) for w in all_widgets(dash.widget)}
+    for name in ("engine", "l2", "features", "speed"):
+        assert all(id(w) not in on_page for w in dash.controls.widgets_of(name))
+    assert id(dash.activation) in on_page and id(dash.lr) in on_page
+    with pytest.raises(ValueError, match=r"hide='engines' is not a control; the controls are play, step"):
+        TrainingDashboard(hide=("engines",))
+    assert set(CONTROLS) >= {"engine", "l2", "regularization", "reg_rate", "features", "speed"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"engine": "jax"}, ValueError, "engine must be one of 'tensor', 'scalar'"),
+        ({"hidden": (0,)}, ValueError, r"hidden must be a sequence of up to 6 ints in \[1, 32\]"),
+        ({"hidden": 5}, TypeError, "hidden must be a sequence"),
+        ({"dataset": "mnist"}, ValueError, "dataset must be one of moons"),
+        ({"seed": -1}, ValueError, r"seed must be an int in \[0, 2147483647\]"),
+        ({"seed": 2**40}, ValueError, r"seed must be an int in \[0, 2147483647\], got 1099511627776"),
+        ({"noise": -1.0}, ValueError, r"noise must be a number in \[0.0, 1.0\], got -1.0"),
+        ({"test_ratio": 1.0}, ValueError, r"test_ratio must be a number in \[0.0, 0.9\], got 1.0"),
+        ({"lr": float("nan")}, ValueError, "lr must be a number in"),
+        ({"lr": -0.1}, ValueError, "lr must be a number in"),
+        ({"lr": "fast"}, TypeError, "lr must be a number"),
+        ({"features": ("x1", "x3")}, ValueError, r"features must be one or more distinct names from x1, x2, x1\^2"),
+        ({"features": ()}, ValueError, "features must be one or more"),
+        ({"regularization": "l3"}, ValueError, "regularization must be one of None, 'l1', 'l2'"),
+        ({"reg_rate": -0.001}, ValueError, r"reg_rate must be a number in \[0.0, inf\]"),
+        ({"speed": 0}, ValueError, "speed must be"),
+        ({"problem": "ranking"}, ValueError, "problem must be one of 'classification', 'regression'"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int in"),
+        ({"model": "abc"}, TypeError, "model must be a microgradx Module"),
+        ({"discretize": "yes"}, TypeError, "discretize must be True or False"),
+    ],
+)
+def test_bad_settings_are_refused_naming_what_is_allowed(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        TrainingDashboard(**kwargs)
+
+
+def test_a_model_that_does_not_fit_the_problem_is_refused():
+    two_outputs = Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 2, seed=1))
+    with pytest.raises(ValueError, match="model must give one score per point .* got 2 outputs"):
+        TrainingDashboard(two_outputs, **SMALL)
+    with pytest.raises(ValueError, match="model cannot read this data.*reads 3 inputs"):
+        TrainingDashboard(MLP(3, [2, 1], seed=0), **SMALL)
+    with pytest.raises(TypeError, match="Dataset"):
+        TrainingDashboard(data=[[0, 1]])
+
+
+def test_dom_hooks_for_the_browser_test():
+    dash = TrainingDashboard(hidden=(2,), **SMALL)
+    assert "mgx-dashboard" in dash.widget._dom_classes
+    classes = dom_classes(dash.widget)
+    for hook in (
+        "mgx-boundary", "mgx-boundary-line", "mgx-boundary-points", "mgx-step-counter", "mgx-play", "mgx-step",
+        "mgx-reset", "mgx-speed", "mgx-feature", "mgx-regenerate", "mgx-network", "mgx-curves", "mgx-status",
+        "mgx-stats",
+    ):  # fmt: skip
+        assert hook in classes, hook
+    assert "application/vnd.jupyter.widget-view+json" in dash._repr_mimebundle_()
+
+
+# ---- the graph panel ------------------------------------------------------------------------------------
+
+
+def isolated_point(view) -> tuple[int, np.ndarray]:
+    """A training point (index > 0) at least 10 pixels from every other, and where it is drawn."""
+    at = view._to_pixels(view.data.X)
+    gaps = np.hypot(*(at[:, None] - at[None]).transpose(2, 0, 1)) + np.eye(len(at)) * 1e9
+    i = next(i for i in range(1, len(at)) if gaps[i].min() > 10)
+    return i, at[i]
+
+
+def test_a_click_on_a_training_point_shows_its_graph(dot_program):
+    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
+    assert dash.boundary.selected == 0 and dash.graph.sample.value == 0
+    before = dash.graph.svg.value
+    i, (px, py) = isolated_point(dash.boundary)
+    click = {"event": "click", "relativeX": round(px), "relativeY": round(py)}  # as ipyevents sends it
+    dash.boundary._clicks._handle_mouse_msg(None, click, None)
+    assert dash.graph.sample.value == i == dash.boundary.selected and dash.graph.svg.value != before
+    dash.graph.sample.value = 3  # typing a number moves the ring too
+    assert dash.boundary.selected == 3
+    dash.dataset.value = "xor"  # a new dataset: the ring follows the sample box
+    assert dash.boundary.selected == dash.graph.sample.value
+    with pytest.raises(ValueError, match="no training point 1000"):
+        dash.pick_sample(1000)
+    blocked = []  # the graph reads the model between two steps: a step waits while the graph is traced
+    with dash.graph.guard():
+        probe = threading.Thread(target=lambda: blocked.append(not dash.trainer.lock.acquire(timeout=0.05)))
+        probe.start()
+        probe.join()
+    assert blocked == [True]
+    with pytest.raises(ValueError, match="graph=True"):
+        TrainingDashboard(hidden=(2,), **SMALL).pick_sample(0)
+
+
+def test_dashboard_graph_panel_redraws_after_a_step(dot_program):
+    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
+    before = dash.graph.svg.value
+    dash.graph.all_button.click()
+    with_grads = dash.graph.svg.value
+    dash.step()
+    assert dash.graph.svg.value not in (before, with_grads)
+    assert dash.graph.position == len(dash.graph.stops) - 1  # the replay position is kept
+
+
+
+# ---- memory -------------------------------------------------------------------------------------------------
+
+
+def test_a_step_of_play_costs_little_memory():
+    """Bytes kept per step (tracemalloc over many steps, no clock): an hour at full speed must stay small."""
+    import tracemalloc
+
+    dash = TrainingDashboard(hidden=(4,), batch_size=5, **SMALL)
+    dash.fit(200)  # warm: caches, first frames
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        dash.fit(2000)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    per_step = grown / 2000
+    assert per_step < BYTES_PER_STEP, f"{per_step:.0f} bytes a step"
+
+
+# A Tensor step of this size takes ~0.3 ms: an hour at full speed is ~12 million steps at most; 100 MB an
+# hour then allows ~8 bytes a step. Until History is compact (issue 15, core) a record costs ~450 bytes.
+BYTES_PER_STEP = 600
