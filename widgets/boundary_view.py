@@ -16,50 +16,40 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
+from microgradx.nn import dense_layers, predict
 from microgradx.plot import MIDDLE, NEGATIVE, POSITIVE, make_grid
 
-from ._svg import points
+from ._svg import PALETTE, hex_colours, palette_index, points
+from .network_view import neuron_outputs
 
-__all__ = ["BoundaryView", "boundary_index", "PALETTE"]
-
-
-def _rgb(hex_colour: str) -> np.ndarray:
-    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+__all__ = ["BoundaryView", "PALETTE", "PROBLEMS", "legend_svg"]
 
 
-# One 8-bit palette (a paletted PNG encodes 3x faster than RGB, and is smaller): TensorFlow Playground's
-# ramp, orange (negative) -> light grey (0) -> blue (positive), as microgradx.plot uses it.
-LEVELS = 256
-
-
-def _palette() -> bytes:
-    t = np.linspace(-1.0, 1.0, LEVELS)[:, None]
-    neg, mid, pos = _rgb(NEGATIVE), _rgb(MIDDLE), _rgb(POSITIVE)
-    return np.where(t < 0, mid + (neg - mid) * -t, mid + (pos - mid) * t).round().astype(np.uint8).tobytes()
-
-
-PALETTE = _palette()
 LINE_COLOUR = "#3c3c3c"
-
-
-def boundary_index(scores: np.ndarray, *, contrast: float = 1.0) -> np.ndarray:
-    """Palette indices for a grid of scores: the ramp from orange (score <= -1/contrast) through grey (0)
-    to blue (>= 1/contrast). NaN is grey.
-
-    >>> boundary_index(np.array([[-5.0, -0.5, 0.0, 5.0, np.nan]])).tolist()
-    [[0, 64, 128, 255, 128]]
-    """
-    shade = np.clip(np.nan_to_num(scores * contrast, nan=0.0), -1.0, 1.0)
-    return np.minimum((shade + 1.0) * (LEVELS / 2), LEVELS - 1).astype(np.uint8)
+LEGEND_HEIGHT = 34
+CAPTION = "Colours show data, neuron and weight values."  # the Playground's words
+PROBLEMS = ("classification", "regression")
 
 
 class BoundaryView(widgets.GridBox):
-    """The decision boundary of a 2-feature model over `data`, train points white-ringed, test points black-ringed.
+    """The model's output over the plane of a 2-feature `data`, train points white-ringed, test points black-ringed.
 
-    `update(model)` evaluates the model on the grid (NumPy, one batch) and puts a `resolution`-pixel PNG
-    into `.image` (`.value` is its bytes), shown at `size` pixels, and the boundary line into `.line`;
-    the points, `.points`, lie on top. `on_click(callback)` reports which training point a click in the
-    browser hit; `select(i)` rings one.
+    `BoundaryView(data, *, resolution=100, size=300, margin=0.1, problem="classification", discretize=False,
+    show_test_data=True, legend=True)`. `update(model, threshold=0.0)` evaluates the model on the grid
+    (NumPy, one batch) and puts a `resolution`-pixel PNG into `.image` (`.value` is its bytes), shown at
+    `size` pixels, and the decision boundary (classification) into `.line`; the points, `.points`, lie on
+    top, and `.legend` (the colour scale, -1 to 1) below. `on_click(callback)` reports which training point
+    a click in the browser hit; `select(i)` rings one.
+
+    Options a dashboard sets while it runs (each validated; the picture follows at the next `update`, the
+    points at once):
+    - `neuron`: None for the output, or ``(layer, unit)`` as `NetworkView.hovered` reports it (layer 0
+      the input features): that neuron's output over the plane, without the boundary line.
+    - `problem`: "classification" (scores minus the threshold, the line where they cross 0) or
+      "regression" (the raw output on the same -1..1 scale as TensorFlow Playground, points coloured by
+      their value, no line).
+    - `discretize`: every pixel -1 or +1 (the sign), as the Playground's "Discretize output".
+    - `show_test_data`: draw the test points or not.
 
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
@@ -69,12 +59,18 @@ class BoundaryView(widgets.GridBox):
     (b'\\x89PNG', 50)
     """
 
-    def __init__(self, data, *, resolution: int = 100, size: int = 300, margin: float = 0.1, **kw):
+    def __init__(self, data, *, resolution: int = 100, size: int = 300, margin: float = 0.1,
+                 problem: str = "classification", discretize: bool = False, show_test_data: bool = True,
+                 legend: bool = True, **kw):  # fmt: skip
         if not (isinstance(resolution, int) and 2 <= resolution <= 2000):
             raise ValueError(f"BoundaryView: resolution must be an int in [2, 2000], got {resolution!r}")
         if not (isinstance(size, int) and 16 <= size <= 4000):
             raise ValueError(f"BoundaryView: size must be an int in [16, 4000], got {size!r}")
+        _check_bool("BoundaryView", "legend", legend)
         self.resolution, self.size = resolution, size
+        self._problem, self._discretize, self._show_test = "classification", False, True
+        self._neuron = None
+        self.problem, self.discretize = problem, discretize
         px = f"{size}px"
 
         def layer(widget, name):  # three layers in one grid cell, the last on top
@@ -85,19 +81,69 @@ class BoundaryView(widgets.GridBox):
         self.image = layer(widgets.Image(format="png"), "mgx-boundary")  # the browser scales it up smoothly
         self.line = layer(widgets.HTML(), "mgx-boundary-line")
         self.points = layer(widgets.HTML(), "mgx-boundary-points")
+        self.legend = widgets.HTML(legend_svg(size), layout=widgets.Layout(grid_area="legend", margin="0"))
+        self.legend.add_class("mgx-boundary-legend")
+        self.legend.layout.display = None if legend else "none"
+        height = f"{size + LEGEND_HEIGHT}px" if legend else px
         super().__init__(
-            [self.image, self.line, self.points],
-            layout=widgets.Layout(grid_template_areas='"view"', width=px, height=px, margin="2px"),
+            [self.image, self.line, self.points, self.legend],
+            layout=widgets.Layout(grid_template_areas='"view" "legend"', width=px, height=height, margin="2px"),
             **kw,
         )
         self.selected: int | None = None  # the ringed training point
         self._clicks = None  # the ipyevents listener, made by the first on_click()
         self.set_data(data, margin=margin)
+        self.show_test_data = show_test_data
 
     @property
     def value(self) -> bytes:
         """The PNG of the last frame: `resolution` x `resolution` pixels, row 0 at the top."""
         return self.image.value
+
+    @property
+    def problem(self) -> str:
+        return self._problem
+
+    @problem.setter
+    def problem(self, value: str) -> None:
+        if value not in PROBLEMS:
+            raise ValueError(f"BoundaryView: problem must be one of {', '.join(PROBLEMS)}, got {value!r}")
+        changed, self._problem = value != self._problem, value
+        if changed and hasattr(self, "data"):
+            self.points.value = self._points_svg()
+
+    @property
+    def discretize(self) -> bool:
+        return self._discretize
+
+    @discretize.setter
+    def discretize(self, value: bool) -> None:
+        self._discretize = _check_bool("BoundaryView", "discretize", value)
+
+    @property
+    def show_test_data(self) -> bool:
+        return self._show_test
+
+    @show_test_data.setter
+    def show_test_data(self, value: bool) -> None:
+        changed, self._show_test = value != self._show_test, _check_bool("BoundaryView", "show_test_data", value)
+        if changed:
+            self.points.value = self._points_svg()
+
+    @property
+    def neuron(self) -> tuple[int, int] | None:
+        return self._neuron
+
+    @neuron.setter
+    def neuron(self, value) -> None:
+        ok = value is None or (
+            isinstance(value, (tuple, list))
+            and len(value) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in value)
+        )
+        if not ok:
+            raise ValueError(f"BoundaryView: neuron must be None or (layer, unit) with ints >= 0, got {value!r}")
+        self._neuron = None if value is None else (int(value[0]), int(value[1]))
 
     def set_data(self, data, *, margin: float = 0.1) -> None:
         """Use a new dataset: new extent, new grid, new points layer."""
@@ -156,7 +202,8 @@ class BoundaryView(widgets.GridBox):
         return np.column_stack([px, py])
 
     def _points_svg(self) -> str:
-        """The points: blue for a positive label, orange for the other; train white-, test black-ringed."""
+        """The points: blue for a positive label, orange for the other (regression: the label's colour on the
+        ramp); train white-, test black-ringed; test points only if `show_test_data`."""
         data, r = self.data, self._radius
         X = np.asarray(data.X, dtype=float)
         X_test = np.asarray(data.X_test, dtype=float).reshape(-1, X.shape[1])
@@ -164,10 +211,13 @@ class BoundaryView(widgets.GridBox):
             f'<svg xmlns="http://www.w3.org/2000/svg" class="mgx-points-svg" width="{self.size}" height="{self.size}" '
             f'viewBox="0 0 {self.size} {self.size}" style="display:block">'
         ]
-        for where, labels, ring, kind in ((X, data.y, "#ffffff", "train"), (X_test, data.y_test, "#000000", "test")):
-            for (px, py), label in zip(self._to_pixels(where), np.asarray(labels, dtype=float).reshape(-1)):
+        sets = [(X, data.y, "#ffffff", "train")] + [(X_test, data.y_test, "#000000", "test")] * self._show_test
+        for where, labels, ring, kind in sets:
+            labels = np.asarray(labels, dtype=float).reshape(-1)
+            fills = hex_colours(labels) if self._problem == "regression" else np.where(labels > 0, POSITIVE, NEGATIVE)
+            for (px, py), label, fill in zip(self._to_pixels(where), labels, fills):
                 parts.append(
-                    f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{POSITIVE if label > 0 else NEGATIVE}" '
+                    f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{fill}" '
                     f'stroke="{ring}" stroke-width="1"><title>{kind} {escape(f"{label:g}")}</title></circle>'
                 )
         if self.selected is not None:
@@ -180,10 +230,11 @@ class BoundaryView(widgets.GridBox):
         return "".join(parts)
 
     def render(self, scores: np.ndarray) -> bytes:
-        """PNG bytes for a grid of scores (shape (resolution**2,) or (resolution, resolution))."""
+        """PNG bytes for a grid of values (shape (resolution**2,) or (resolution, resolution)), on the ramp
+        from orange (-1) to blue (+1)."""
         from PIL import Image
 
-        image = Image.fromarray(boundary_index(self._field(scores)))  # inf saturates, NaN is grey: still a picture
+        image = Image.fromarray(palette_index(self._field(scores)))  # inf saturates, NaN is grey: still a picture
         image.putpalette(PALETTE)
         out = io.BytesIO()
         image.save(out, format="PNG", compress_level=1)
@@ -210,11 +261,68 @@ class BoundaryView(widgets.GridBox):
         return field.astype(np.float32).reshape(self.resolution, self.resolution)
 
     def update(self, model, threshold: float = 0.0) -> None:
-        """Redraw for the model's current parameters; the boundary is where the score crosses `threshold`
-        (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
-        from microgradx.nn import predict
-
+        """Redraw for the model's current parameters: its output, or `neuron`'s. In classification the
+        boundary is where the score crosses `threshold` (the trainer's: 0.5 for mse on {0, 1} labels, else 0)."""
         with np.errstate(all="ignore"):  # a diverging model's inf/nan is still drawn
-            scores = predict(model, self.grid_inputs, dtype=np.float32) - threshold  # 8-bit colours: float32 is plenty
-            self.image.value = self.render(scores)
-            self.line.value = self.line_svg(scores)
+            scores = None if self._neuron is None else self._neuron_values(model)  # None: the output neuron
+            output = scores is None
+            if output:
+                scores = self._scores(model, threshold)
+            shown = np.where(scores >= 0, 1.0, np.where(scores < 0, -1.0, np.nan)) if self._discretize else scores
+            self.image.value = self.render(shown)
+            self.line.value = self.line_svg(scores) if output and self._problem == "classification" else ""
+
+    def _scores(self, model, threshold: float) -> np.ndarray:
+        scores = predict(model, self.grid_inputs, dtype=np.float32)  # 8-bit colours: float32 is plenty
+        if scores.ndim != 1:
+            raise ValueError(
+                f"BoundaryView.update: the model must give one score per point, got scores of shape {scores.shape}"
+            )
+        return scores - threshold if self._problem == "classification" else scores
+
+    def _neuron_values(self, model) -> np.ndarray | None:
+        """`neuron`'s output on the grid: an input feature (scaled to its largest |value|) or a hidden unit's
+        activation; None for the output neuron (drawn as the output is)."""
+        layers = dense_layers(model)
+        if layers is None:
+            raise TypeError(f"BoundaryView.update: neuron heatmaps need a dense network, not {type(model).__name__}")
+        layer, unit = self._neuron
+        sizes = [layers[0][0].shape[1], *(W.shape[0] for W, _, _ in layers)]
+        if layer >= len(sizes) or unit >= sizes[layer]:
+            raise ValueError(
+                f"BoundaryView.update: neuron {self._neuron} is not in this network: layers 0..{len(sizes) - 1} "
+                f"of {sizes} units"
+            )
+        if layer == len(layers):
+            return None
+        values = neuron_outputs(layers[:layer], self.grid_inputs)[layer][:, unit]
+        return values / max(float(np.abs(values).max()), 1e-12) if layer == 0 else values
+
+
+def legend_svg(width: int = 300) -> str:
+    """The colour scale as TensorFlow Playground shows it: the ramp from -1 (orange) to +1 (blue), ticked.
+
+    >>> legend_svg().count("<stop")
+    3
+    """
+    caption = width >= 196  # a small view has room for the ramp alone
+    bar, pad = min(144, width - 136) if caption else width - 16, 8  # pad: room for the end ticks' text
+    ticks = "".join(
+        f'<text x="{pad + bar * t:.1f}" y="24" text-anchor="middle">{label}</text>'
+        for t, label in ((0.0, "-1"), (0.5, "0"), (1.0, "1"))
+    )
+    return (
+        f'<div style="display:flex;align-items:center;height:{LEGEND_HEIGHT}px;font:10px sans-serif;color:#555">'
+        + (f'<div style="width:110px;margin-right:6px;line-height:11px">{CAPTION}</div>' if caption else "")
+        + f'<svg xmlns="http://www.w3.org/2000/svg" width="{bar + 2 * pad}" height="28" font-size="10">'
+        '<defs><linearGradient id="mgx-ramp" x1="0%" x2="100%">'
+        f'<stop offset="0%" stop-color="{NEGATIVE}"/><stop offset="50%" stop-color="{MIDDLE}"/>'
+        f'<stop offset="100%" stop-color="{POSITIVE}"/></linearGradient></defs>'
+        f'<rect x="{pad}" y="4" width="{bar}" height="10" fill="url(#mgx-ramp)"/>{ticks}</svg></div>'
+    )
+
+
+def _check_bool(where: str, name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
+    return bool(value)

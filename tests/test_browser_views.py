@@ -1,0 +1,142 @@
+"""The network and boundary views in a real JupyterLab + Chromium (the fixtures of test_browser.py).
+
+A notebook written here shows a 6-layers-of-32 network on the seven Playground features, a small network,
+and a boundary view that shows the hovered neuron's heatmap, as a dashboard wires them. The test hovers a
+neuron and a link as a learner would, and checks the layout holds: nothing outside its box, no labels
+running together. Screenshots go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from test_browser import (  # noqa: F401 (fixtures)
+    ARTIFACTS,
+    browser,
+    chromium_path,
+    lab,
+    open_notebook,
+    page,
+    run_all_cells,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+SETUP = """\
+import ipywidgets as widgets
+from microgradx.data import moons
+from microgradx.nn import MLP
+from microgradx.widgets import BoundaryView, NetworkView
+
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+data = moons(100, seed=0, test_ratio=0.2).with_features(*FEATURES)
+big = MLP(7, [32] * 6 + [1], seed=0, activation="tanh")
+small_data = moons(100, seed=0, test_ratio=0.2)
+small = MLP(2, [8, 8, 1], seed=0, activation="tanh")
+"""
+BIG = """\
+big_view = NetworkView(big, data=data)
+big_view
+"""
+SMALL = """\
+net = NetworkView(small, data=small_data)
+boundary = BoundaryView(small_data, resolution=50, size=200)
+boundary.update(small)
+shown = widgets.Label("showing the output", layout=widgets.Layout(width="300px"))
+shown.add_class("mgx-shown")
+
+def show(change):  # what a dashboard does: the hovered (or clicked) neuron, large
+    boundary.neuron = net.focus
+    boundary.update(small)
+    shown.value = f"showing {net.focus}" if net.focus else "showing the output"
+
+net.observe(show, names=["hovered", "selected"])
+widgets.HBox([net, widgets.VBox([shown, boundary])])
+"""
+
+
+def _notebook(path) -> None:
+    cells = [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
+             for src in (SETUP, BIG, SMALL)]  # fmt: skip
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+
+
+def _boxes(locator) -> list[dict]:
+    return locator.evaluate_all(
+        "es => es.map(e => { const r = e.getBoundingClientRect(); "
+        "return {x: r.left, y: r.top, r: r.right, b: r.bottom, text: e.textContent}; })"
+    )
+
+
+def _inside(inner: dict, outer: dict, slack: float = 0.5) -> bool:
+    return (inner["x"] >= outer["x"] - slack and inner["r"] <= outer["r"] + slack
+            and inner["y"] >= outer["y"] - slack and inner["b"] <= outer["b"] + slack)  # fmt: skip
+
+
+def _check_layout(view) -> None:
+    """Every neuron, bias, label and name inside the view; labels and names do not overlap each other."""
+    (root,) = _boxes(view.locator(".mgx-net-root"))
+    for part in (".mgx-node", ".mgx-bias", ".mgx-net-label", ".mgx-net-name"):
+        boxes = _boxes(view.locator(part))
+        assert boxes and all(_inside(b, root) for b in boxes), f"{part} outside the network view"
+    for part in (".mgx-net-label", ".mgx-net-name"):
+        boxes = sorted(_boxes(view.locator(part)), key=lambda b: (b["x"], b["y"]))
+        for a, b in zip(boxes, boxes[1:]):
+            across = min(a["r"], b["r"]) - max(a["x"], b["x"])
+            overlap = across > 0.5 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 0.5
+            assert not overlap, f"{part}: {a['text']!r} runs into {b['text']!r}"
+    (area,) = _boxes(view.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')][1]"))
+    assert root["r"] <= area["r"] + 0.5, "the network spills out of its output area"
+
+
+def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  # noqa: F811 (fixtures)
+    from playwright.sync_api import expect
+
+    _notebook(lab.dir / "views_check.ipynb")
+    panel = open_notebook(page, lab, "views_check.ipynb")
+    run_all_cells(page, panel)
+    views = panel.locator(".mgx-network")
+    expect(views).to_have_count(2)
+    big, small = views.nth(0), views.nth(1)
+    expect(big.locator(".mgx-node")).to_have_count(7 + 32 * 6 + 1)
+    expect(big.locator(".mgx-net-name")).to_have_text(["X1", "X2", "X1²", "X2²", "X1X2", "sin X1", "sin X2"])
+    big.scroll_into_view_if_needed()
+    screenshot(page, "views-network-6x32-7-features")
+    big.screenshot(path=str(ARTIFACTS / "views-network-6x32-element.png"))
+    _check_layout(big)
+    # the thumbnails are drawn: a hidden neuron's canvas has coloured pixels, not a blank
+    colours = big.locator(".mgx-node canvas").nth(20).evaluate(
+        "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; "
+        "return new Set(Array.from({length: d.length / 4}, (_, i) => d[4 * i] + ',' + d[4 * i + 2])).size; }"
+    )
+    assert colours > 1, "a neuron's heatmap is blank"
+
+    small.scroll_into_view_if_needed()
+    _check_layout(small)
+    shown, image = panel.locator(".mgx-shown"), panel.locator("img.mgx-boundary")
+    before = image.get_attribute("src")
+    node = small.locator(".mgx-node[data-layer='1'][data-unit='3']")
+    node.hover()
+    expect(shown).to_have_text("showing (1, 3)")  # the hover reached Python through the synced trait
+    expect(node).to_have_class(re.compile("mgx-hovered"))
+    page.wait_for_function("([img, src]) => img.src !== src", arg=[image.element_handle(), before])
+    screenshot(page, "views-hover-neuron")
+    small.locator(".mgx-net-label").first.hover()  # off the neurons: back to the output
+    expect(shown).to_have_text("showing the output")
+    node.click()  # a click pins the neuron
+    small.locator(".mgx-net-label").first.hover()
+    expect(shown).to_have_text("showing (1, 3)")
+
+    # hovering a link shows its weight: the middle of the link from input 0 to neuron (1, 0)
+    a, b = _boxes(small.locator(".mgx-node[data-layer='0'][data-unit='0']"))[0], _boxes(
+        small.locator(".mgx-node[data-layer='1'][data-unit='0']"))[0]  # fmt: skip
+    page.mouse.move((a["r"] + b["x"]) / 2, ((a["y"] + a["b"]) / 2 + (b["y"] + b["b"]) / 2) / 2)
+    card = small.locator(".mgx-net-card")
+    expect(card).to_be_visible()
+    expect(card).to_have_text(re.compile(r"^weight -?\d"))
+    screenshot(page, "views-hover-link")
