@@ -1,4 +1,4 @@
-"""Toy two-class datasets for teaching, the user's own data, and TensorFlow Playground's feature maps.
+"""Toy datasets for teaching, the user's own data, and TensorFlow Playground's feature maps.
 
 Every generator takes ``n`` (points in all), ``noise``, ``seed``, ``test_ratio`` and ``labels`` ('pm1' for
 {-1, +1}, the labels of the hinge loss, or '01' for {0, 1}, the labels of cross-entropy), and returns a
@@ -13,6 +13,12 @@ frozen `Dataset`:
 
 >>> data.with_features("x1", "x2", "x1*x2").inputs.shape
 (80, 3)
+
+The Playground's regression data, "plane" and "multigauss", have continuous targets (``labels="real"``),
+for the loss "mse":
+
+>>> plane(n=100, seed=0).y[:3].round(3)
+array([-0.112, -1.131,  0.871])
 """
 
 from __future__ import annotations
@@ -35,13 +41,16 @@ __all__ = [
     "xor",
     "spiral",
     "gauss",
+    "plane",
+    "multigauss",
+    "REGRESSION",
     "from_arrays",
     "from_csv",
     "load",
     "feature_map",
 ]
 
-LABELS = ("pm1", "01")
+LABELS = ("pm1", "01")  # two classes; "real" marks continuous targets (regression)
 
 # The Playground's inputs, by name: each maps the columns (x1, x2) of the points to one feature column.
 FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -57,10 +66,11 @@ FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A two-class dataset: points `X` (n, d) with labels `y` (n,), and a held-out test split.
+    """Points `X` (n, d) with labels `y` (n,), and a held-out test split.
 
-    `labels` says how classes are coded: 'pm1' ({-1, +1}) or '01' ({0, 1}); `classes` holds the
-    original class names of the two codes (low code first). `feature_names` names the model's inputs:
+    `labels` says how classes are coded: 'pm1' ({-1, +1}) or '01' ({0, 1}), or 'real' for continuous
+    targets (a regression problem, float `y`); `classes` holds the original class names of the two codes
+    (low code first), () for real targets. `feature_names` names the model's inputs:
     ('x1', ..., 'xd') is the identity; Playground names such as 'x1*x2' map 2-D points (see `FEATURES`).
     """
 
@@ -112,9 +122,14 @@ class Dataset:
 
     def with_labels(self, labels: str) -> Dataset:
         """The same data with labels coded as 'pm1' ({-1, +1}) or '01' ({0, 1})."""
-        _check_labels(labels)
         if labels == self.labels:
             return self
+        if self.labels == "real":
+            raise ValueError(
+                f"with_labels: dataset {self.name!r} has continuous targets (regression), not two classes "
+                f"to code as {labels!r}; train it with the loss 'mse'"
+            )
+        _check_labels(labels)
         convert = (lambda y: (y + 1) // 2) if labels == "01" else (lambda y: 2 * y - 1)
         return replace(self, y=convert(self.y), y_test=convert(self.y_test), labels=labels)
 
@@ -238,6 +253,46 @@ def gauss(n: int = 200, noise: float = 0.0, seed: int = 0, test_ratio: float = 0
     return _dataset("gauss", X, y, noise, seed, test_ratio, labels)
 
 
+def plane(n: int = 200, noise: float = 0.0, seed: int = 0, test_ratio: float = 0.0, labels: str = "real") -> Dataset:
+    """The Playground's regression plane: points uniform in [-6, 6]^2, target (x1 + x2) / 10; noise moves
+    the point the target is read at by up to 6 * noise in each coordinate."""
+    _check_args("plane", n, noise, seed)
+    X, moved = _uniform_points(n, noise, seed)
+    return _regression("plane", X, moved.sum(axis=1) / 10, seed, test_ratio, labels)
+
+
+_GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
+def multigauss(
+    n: int = 200, noise: float = 0.0, seed: int = 0, test_ratio: float = 0.0, labels: str = "real"
+) -> Dataset:
+    """The Playground's multi-Gaussian regression: six bumps of height +-1 at (+-4 or 0, +-2.5), each
+    falling linearly to 0 at distance 2; the target is the bump largest in absolute value (noise as `plane`)."""
+    _check_args("multigauss", n, noise, seed)
+    X, moved = _uniform_points(n, noise, seed)
+    bumps = np.stack(
+        [sign * np.clip(1 - np.hypot(moved[:, 0] - cx, moved[:, 1] - cy) / 2, 0, 1) for cx, cy, sign in _GAUSSIANS]
+    )
+    y = bumps[np.argmax(np.abs(bumps), axis=0), np.arange(n)]  # ties: the first bump, as the Playground's strict >
+    return _regression("multigauss", X, y, seed, test_ratio, labels)
+
+
+def _uniform_points(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform in [-6, 6]^2, and the points moved by noise where the Playground reads their target."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-6, 6, size=(n, 2))
+    return X, X + rng.uniform(-6, 6, size=(n, 2)) * noise
+
+
+def _regression(name, X, y, seed, test_ratio, labels) -> Dataset:
+    if labels != "real":
+        raise ValueError(f"{name}: a regression dataset has continuous targets: labels must be 'real', got {labels!r}")
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    X, y, X_test, y_test = _split(X, np.asarray(y, np.float64), test_ratio, seed)
+    return Dataset(X, y, X_test, y_test, name=name, labels="real", classes=())
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "moons": moons,
     "circles": circles,
@@ -245,7 +300,10 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "xor": xor,
     "spiral": spiral,
     "gauss": gauss,
+    "plane": plane,
+    "multigauss": multigauss,
 }
+REGRESSION = ("plane", "multigauss")  # the datasets of DATASETS with continuous targets
 
 
 def load(name: str, **kwargs) -> Dataset:
@@ -299,10 +357,18 @@ def from_csv(
     `label` picks the label column by header name or index (default: the last column). Labels may be
     numbers or words (two distinct values); every other cell must be a number.
     """
+    if not isinstance(label, (str, int, np.integer)) or isinstance(label, bool):
+        raise TypeError(f"from_csv: label must be a column name (str) or index (int), got {label!r}")
     path = Path(path)
-    with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel starts its UTF-8 files with a BOM
-        reader = csv.reader(f)
-        rows = [(reader.line_num, row) for row in reader if row and any(cell.strip() for cell in row)]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel starts its UTF-8 files with a BOM
+            reader = csv.reader(f)
+            rows = [(reader.line_num, row) for row in reader if row and any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"from_csv: {path} is not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start}); "
+            "save it as CSV UTF-8"
+        ) from None
     if len(rows) < 2:
         raise ValueError(f"from_csv: {path} needs a header row and at least one data row")
     header, body = [h.strip() for h in rows[0][1]], rows[1:]
@@ -390,6 +456,8 @@ def _dataset(name, X, y, noise, seed, test_ratio, labels) -> Dataset:
 
 
 def _check_xy(where: str, X, y) -> tuple[np.ndarray, np.ndarray]:
+    if np.iscomplexobj(X):  # float64 would drop the imaginary part with only a warning
+        raise ValueError(f"{where}: X must hold real numbers, got complex values")
     try:
         X = np.array(X, dtype=np.float64)  # a copy: the Dataset freezes its arrays, never the caller's
     except (TypeError, ValueError) as e:

@@ -17,7 +17,6 @@ returns after the step it is in.
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -29,9 +28,10 @@ import numpy as np
 from . import losses
 from .data import Dataset
 from .engine import Value, gc_paused
+from .history import History
 from .nn.arrays import dense_layers, predict
 from .nn.mlp import MLP
-from .nn.module import Module
+from .nn.module import Module, zero_grads
 from .optim import SGD, Adam, Optimizer
 
 __all__ = ["Trainer", "Event", "Divergence", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
@@ -93,11 +93,19 @@ class Trainer:
       callable ``loss(scores, targets) -> scalar`` for the model's engine.
     - `optimizer`: 'sgd', 'adam' (built with `lr`) or an `Optimizer` over the model's parameters.
     - `batch_size`: None for the whole training set per step, else a random batch drawn with `seed`.
-    - `l2`: adds ``l2 * sum(p * p)`` to the loss (micrograd's regularisation).
+    - `regularization`: None, 'l2' or 'l1', with `reg_rate`. 'l2' adds ``reg_rate * sum(p * p)`` over
+      every parameter to the loss (micrograd's; ``l2=x`` is short for it). 'l1' is the Playground's: on
+      the weights only (not biases), after the loss's update each weight moves ``lr * reg_rate`` towards 0
+      and stops at 0 rather than cross it; the record's loss includes ``reg_rate * sum |w|``. Both are
+      the same on either engine. A rate with regularization None does nothing.
     - `lr_schedule`: a callable ``k -> lr`` for step k, or 'micrograd' (1.0 - 0.9 k / 100).
+    - `seed`: an integer >= 0 for the batches.
 
-    A record is ``{"step", "loss", "train_acc", "test_acc", "lr", "seconds"}``: loss and accuracies of the
-    parameters the step started from (test_acc is None without a test split), `seconds` the step's duration.
+    `history` is a `History`: records ``{"step", "loss", "train_acc", "test_acc", "lr", "seconds"}``, the
+    loss and accuracies of the parameters the step started from (test_acc None without a test split, both
+    None for continuous targets), `seconds` the step's duration; ``history.column("loss")`` is an array.
+    The optimizer must train the model's parameters (some of them, or all); its state is rolled back with
+    them through `state_dict()` / `load_state_dict()`.
     """
 
     def __init__(
@@ -110,9 +118,31 @@ class Trainer:
         lr: float = 0.1,
         batch_size: int | None = None,
         l2: float = 0.0,
+        regularization: str | None = None,
+        reg_rate: float = 0.0,
         lr_schedule: Callable[[int], float] | str | None = None,
         seed: int = 0,
     ):
+        self._take_model(model, data)
+        self._take_data(loss, data)
+        self.optimizer = self._make_optimizer(optimizer, lr)
+        self.lr_schedule = _resolve_schedule(lr_schedule)
+        self.batch_size = self._check_batch_size(batch_size)
+        self.regularization, self.reg_rate = _resolve_regularization(regularization, reg_rate, l2)
+        self.l2 = self.reg_rate if self.regularization == "l2" else 0.0
+        self._l1_weights = self._weights() if self.regularization == "l1" else []
+        self.seed = _check_seed(seed)
+        self._rng = np.random.default_rng(seed)
+        self.history = History(len(self._X), len(self._X_test))
+
+        self.lock = threading.RLock()  # held during a step: take it to read the parameters consistently
+        self._observers: list[Callable[[Event], None]] = []
+        self._stop = threading.Event()  # set by stop(), cleared when a fit returns
+        self._pace: float | None = None  # steps per second for fit; None: full speed
+
+    # ---- the steps of __init__ ----------------------------------------------------------------------
+
+    def _take_model(self, model, data) -> None:
         if not isinstance(data, Dataset):
             raise TypeError(f"Trainer: data must be a microgradx.data.Dataset, got {type(data).__name__}")
         if not isinstance(model, Module):
@@ -123,44 +153,61 @@ class Trainer:
             raise ValueError(f"Trainer: {type(model).__name__} has no parameters to train")
         self.scalar = all(isinstance(p, Value) for p in self.params)
 
+    def _take_data(self, loss, data: Dataset) -> None:
+        """The loss and the data as it needs them: labels coded for the loss, arrays (and floats) made once."""
         self.loss_fn, coding = _resolve_loss(loss)
+        if data.labels == "real" and coding is not None:
+            raise ValueError(
+                f"Trainer: dataset {data.name!r} has continuous targets (a regression problem); "
+                f"use loss 'mse', not {loss!r}"
+            )
         data = data.with_labels(coding) if coding else data
+        self.regression = data.labels == "real"
         self.threshold = 0.5 if (coding is None and data.labels == "01") else 0.0  # mse on 0/1 targets
         self._X, self._y = data.inputs, data.y.astype(np.float64)
         self._X_test, self._y_test = data.inputs_test, data.y_test.astype(np.float64)
         if self.scalar:  # Python floats once, not per step
             self._rows, self._targets = self._X.tolist(), self._y.tolist()
-        _check_model_width(model, self._X.shape[1])
+        _check_model_width(self.model, self._X.shape[1])
 
+    def _make_optimizer(self, optimizer, lr) -> Optimizer:
         if isinstance(optimizer, Optimizer):
-            self.optimizer = optimizer
-        elif optimizer in OPTIMIZERS:
-            self.optimizer = OPTIMIZERS[optimizer](self.params, lr=lr)
-        else:
-            raise ValueError(f"Trainer: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if isinstance(lr_schedule, str):
-            if lr_schedule not in SCHEDULES:
-                raise ValueError(f"Trainer: unknown lr_schedule {lr_schedule!r}; choose {', '.join(SCHEDULES)}")
-            lr_schedule = SCHEDULES[lr_schedule]
-        if lr_schedule is not None and not callable(lr_schedule):
-            raise TypeError(f"Trainer: lr_schedule must be a callable k -> lr, got {lr_schedule!r}")
-        self.lr_schedule = lr_schedule
+            ours = {id(p) for p in self.params}
+            for i, p in enumerate(optimizer.params):
+                if id(p) not in ours:
+                    raise ValueError(
+                        f"Trainer: the optimizer's parameter {i} is not a parameter of the "
+                        f"{type(self.model).__name__}; build the optimizer from model.parameters()"
+                    )
+            return optimizer
+        if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+            return OPTIMIZERS[optimizer](self.params, lr=lr)
+        raise ValueError(
+            f"Trainer: unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)} or pass an Optimizer"
+        )
+
+    def _check_batch_size(self, batch_size) -> int | None:
         if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)):
             raise TypeError(f"Trainer: batch_size must be an int or None, got {batch_size!r}")
         if batch_size is not None and not 1 <= batch_size <= len(self._X):
             raise ValueError(f"Trainer: batch_size must lie in [1, {len(self._X)}], got {batch_size}")
-        self.batch_size = None if batch_size == len(self._X) else batch_size
-        if not (isinstance(l2, (int, float)) and not isinstance(l2, bool) and math.isfinite(l2) and l2 >= 0):
-            raise ValueError(f"Trainer: l2 must be a finite number >= 0, got {l2!r}")
-        self.l2 = float(l2)
-        self.seed = seed
-        self._rng = np.random.default_rng(seed)
+        return None if batch_size == len(self._X) else batch_size
 
-        self.history: list[dict] = []
-        self.lock = threading.RLock()  # held during a step: take it to read the parameters consistently
-        self._observers: list[Callable[[Event], None]] = []
-        self._stop = threading.Event()  # set by stop(), cleared when a fit returns
-        self._pace: float | None = None  # steps per second for fit; None: full speed
+    def _weights(self) -> list:
+        """The weights L1 acts on, as in the Playground: weights, not biases (a Neuron's `w`, a layer's
+        `weight`), among the parameters the optimizer trains."""
+        trained = {id(p) for p in self.optimizer.params}
+        weights = [
+            p
+            for name, p in self.model.named_parameters()
+            if id(p) in trained and (name.split(".")[-1] == "weight" or name.split(".")[-2:-1] == ["w"])
+        ]
+        if not weights:
+            raise ValueError(
+                f"Trainer: regularization='l1' acts on weights (a Neuron's w, a layer's weight); "
+                f"{type(self.model).__name__} has none among the trained parameters"
+            )
+        return weights
 
     # ---- observers ----------------------------------------------------------------------------------
 
@@ -204,43 +251,47 @@ class Trainer:
             lr = self._lr(k)
             saved = self._snapshot()
             try:
-                batch = self._batch()
-                with gc_paused(), np.errstate(all="ignore"):  # NaN/inf are checked below, not warned about
-                    loss, acc = self._forward(batch)
-                    loss_value = float(loss.item())
-                    if not math.isfinite(loss_value):
-                        raise _Diverged(f"the loss is {loss_value} (lr={lr:g})")
-                    if self.batch_size is not None:  # report the whole training set, not the batch
-                        acc = self._accuracy(self._X, self._y)
-                    test_acc = self._accuracy(self._X_test, self._y_test) if len(self._X_test) else None
-                    self.optimizer.zero_grad()
-                    loss.backward()
-                    del loss  # free the graph now, not at the end of the step
-                    self.optimizer.lr = lr
-                    self.optimizer.step()
-                if not self._parameters_finite():
-                    raise _Diverged(
-                        f"a parameter became NaN or inf after the update (loss {loss_value:.6g}, lr={lr:g})"
-                    )
-                record = {
-                    "step": k,
-                    "loss": loss_value,
-                    "train_acc": acc,
-                    "test_acc": test_acc,
-                    "lr": lr,
-                    "seconds": time.perf_counter() - start,
-                }
-                self.history.append(record)  # the commit point: before it, any failure rolls back
+                self.history.append(self._step(k, lr, start))  # the commit point, and the last thing a step does
             except _Diverged as e:
                 self._restore(saved)
                 error = Divergence(k, e.cause)
                 self._emit(Event("diverged", k, None, str(error)))
                 raise error from None
             except BaseException:  # KeyboardInterrupt, an error in a loss: no half-updated parameters
-                self._restore(saved)
+                if len(self.history) == k:  # not committed (an interrupt just after the append keeps the step)
+                    self._restore(saved)
                 raise
+        record = self.history[k]  # as the history keeps it (seconds to 3 digits)
         self._emit(Event("step", k, record))
         return record
+
+    def _step(self, k: int, lr: float, start: float) -> dict:
+        """The step itself: loss, gradients, update; its record. Any exception leaves the rollback to `step`."""
+        batch = self._batch()
+        with gc_paused(), np.errstate(all="ignore"):  # NaN/inf are checked below, not warned about
+            loss, acc = self._forward(batch)
+            loss_value = float(loss.item()) + self._l1_penalty()
+            if not math.isfinite(loss_value):
+                raise _Diverged(f"the loss is {loss_value} (lr={lr:g})")
+            if self.batch_size is not None:  # report the whole training set, not the batch
+                acc = self._accuracy(self._X, self._y)
+            test_acc = self._accuracy(self._X_test, self._y_test) if len(self._X_test) else None
+            zero_grads(self.params)  # all the model's, also those the optimizer leaves alone
+            loss.backward()
+            del loss  # free the graph now, not at the end of the step
+            self.optimizer.lr = lr
+            self.optimizer.step()
+            self._l1_step(lr)
+        if not self._parameters_finite():
+            raise _Diverged(f"a parameter became NaN or inf after the update (loss {loss_value:.6g}, lr={lr:g})")
+        return {
+            "step": k,
+            "loss": loss_value,
+            "train_acc": None if self.regression else acc,
+            "test_acc": None if self.regression else test_acc,
+            "lr": lr,
+            "seconds": time.perf_counter() - start,
+        }
 
     def fit(self, steps: int | None = None, progress: bool = False, *, pace=_KEEP) -> list[dict]:
         """Run `steps` steps, or until `stop()` when `steps` is None; returns the history.
@@ -363,8 +414,7 @@ class Trainer:
             values = [(p.data, p.grad) for p in self.params]
         else:
             values = [(p.data.copy(), np.copy(p.grad)) for p in self.params]
-        state = {k: v for k, v in vars(self.optimizer).items() if k != "params"}
-        return values, copy.deepcopy(state), self._rng.bit_generator.state  # a retried step draws the same batch
+        return values, self.optimizer.state_dict(), self._rng.bit_generator.state  # a retried step: the same batch
 
     def _restore(self, saved: tuple) -> None:
         values, state, self._rng.bit_generator.state = saved
@@ -374,12 +424,31 @@ class Trainer:
                 p.grad = grad
             else:
                 p.data, p.grad = data, grad
-        vars(self.optimizer).update(state)
+        self.optimizer.load_state_dict(state)
 
     def _parameters_finite(self) -> bool:
         if self.scalar:
             return all(math.isfinite(p.data) for p in self.params)
         return all(np.isfinite(p.data).all() for p in self.params)
+
+    def _l1_penalty(self) -> float:
+        """rate * sum |w| over the weights, added to the reported loss (L2's term is in the loss itself)."""
+        if not self._l1_weights:
+            return 0.0
+        if self.scalar:
+            return self.reg_rate * sum(abs(w.data) for w in self._l1_weights)
+        return self.reg_rate * float(sum(np.abs(w.data).sum() for w in self._l1_weights))
+
+    def _l1_step(self, lr: float) -> None:
+        """The Playground's L1 step, after the loss's: w -= lr * rate * sign(w), and a weight that this
+        would carry across 0 stops at 0 (soft thresholding). The Playground then freezes such a weight for
+        good; here it stays at 0 only while its loss gradient is too weak to pull it out (|lr * g| <= lr * rate)."""
+        shrink = lr * self.reg_rate
+        for w in self._l1_weights:
+            if isinstance(w.data, np.ndarray):
+                w.data[...] = np.sign(w.data) * np.maximum(np.abs(w.data) - shrink, 0.0)
+            else:
+                w.data = math.copysign(max(abs(w.data) - shrink, 0.0), w.data) if w.data else 0.0
 
     def __repr__(self) -> str:
         return (
@@ -403,6 +472,45 @@ def _resolve_loss(loss) -> tuple[Callable, str | None]:
     return getattr(losses, name), coding
 
 
+REGULARIZATIONS = ("l1", "l2")
+
+
+def _resolve_schedule(lr_schedule) -> Callable[[int], float] | None:
+    if isinstance(lr_schedule, str):
+        if lr_schedule not in SCHEDULES:
+            raise ValueError(f"Trainer: unknown lr_schedule {lr_schedule!r}; choose {', '.join(SCHEDULES)}")
+        return SCHEDULES[lr_schedule]
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"Trainer: lr_schedule must be a callable k -> lr, got {lr_schedule!r}")
+    return lr_schedule
+
+
+def _rate(name: str, value) -> float:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"Trainer: {name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _resolve_regularization(regularization, reg_rate, l2) -> tuple[str | None, float]:
+    """(None | 'l1' | 'l2', rate); `l2=x` is short for regularization='l2', reg_rate=x."""
+    reg_rate, l2 = _rate("reg_rate", reg_rate), _rate("l2", l2)
+    if regularization is not None and regularization not in REGULARIZATIONS:
+        raise ValueError(f"Trainer: regularization must be None, 'l1' or 'l2', got {regularization!r}")
+    if l2:
+        if regularization is not None or reg_rate:
+            raise ValueError("Trainer: give either l2=rate or regularization=/reg_rate=, not both")
+        return "l2", l2
+    if regularization is None:  # a rate without a kind does nothing, as the Playground's "None"
+        return None, reg_rate
+    return regularization, reg_rate
+
+
+def _check_seed(seed) -> int:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"Trainer: seed must be an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
 def _check_model_width(model, d: int) -> None:
     layers = dense_layers(model)
     if layers is not None and layers[0].W.shape[1] != d:
@@ -418,8 +526,9 @@ def _progress_bar(total: int):
 
 
 def _summary(record: dict) -> str:
+    acc = f" acc {record['train_acc']:.0%}" if record["train_acc"] is not None else ""
     test = f" test {record['test_acc']:.0%}" if record["test_acc"] is not None else ""
-    return f"loss {record['loss']:.4f} acc {record['train_acc']:.0%}{test} lr {record['lr']:.3g}"
+    return f"loss {record['loss']:.4f}{acc}{test} lr {record['lr']:.3g}"
 
 
 # ---- the micrograd demo -----------------------------------------------------------------------------

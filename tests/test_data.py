@@ -9,8 +9,10 @@ from sklearn.datasets import make_circles, make_moons
 from microgradx import data
 from microgradx.data import DATASETS, FEATURES, Dataset, feature_map, from_arrays, from_csv, load
 
+CLASSIFICATION = [name for name in DATASETS if name not in data.REGRESSION]
 
-@pytest.mark.parametrize("name", list(DATASETS))
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
 def test_shapes_labels_and_split(name):
     d = load(name, n=101, seed=3, test_ratio=0.2)
     assert isinstance(d, Dataset) and d.name == name
@@ -209,3 +211,67 @@ def test_from_csv_refuses_a_file_without_header(tmp_path):
     path.write_text("1,2,0\n3,4,1\n5,6,0\n", encoding="utf-8")
     with pytest.raises(ValueError, match="header row"):
         data.from_csv(path)
+
+
+# ---- the Playground's regression data, features, and bad input ------------------------------------------
+
+
+def test_regression_sets_follow_the_playground_formulas():
+    assert data.REGRESSION == ("plane", "multigauss") and set(data.REGRESSION) <= set(DATASETS)
+    p = load("plane", n=500, seed=1, test_ratio=0.2)
+    assert p.labels == "real" and p.classes == () and p.y.dtype == np.float64
+    assert p.X.shape == (400, 2) and p.X_test.shape == (100, 2) and np.abs(p.X).max() <= 6
+    np.testing.assert_allclose(p.y, p.X.sum(axis=1) / 10, rtol=0, atol=1e-15)  # no noise: target (x1 + x2) / 10
+    m = load("multigauss", n=2000, seed=2)
+    centres = np.array([(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)])
+    for (x1, x2), target in zip(m.X[:200], m.y[:200]):
+        bumps = [s * min(max(1 - math.hypot(x1 - cx, x2 - cy) / 2, 0), 1) for cx, cy, s in centres]
+        assert target == pytest.approx(max(bumps, key=abs), rel=1e-12, abs=1e-15)  # the largest |bump|
+    assert -1 <= m.y.min() < -0.9 and 0.9 < m.y.max() <= 1
+    noisy = load("plane", n=500, seed=1, noise=0.5)
+    np.testing.assert_array_equal(noisy.X, load("plane", n=500, seed=1).X)  # noise moves the target, not the point
+    assert not np.allclose(noisy.y, noisy.X.sum(axis=1) / 10)
+
+
+def test_regression_data_trains_with_mse_and_refuses_class_losses():
+    from microgradx.nn import Linear, Sequential, Tanh
+    from microgradx.train import Trainer
+
+    p = load("plane", n=200, seed=0, test_ratio=0.2)
+    model = Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1))
+    history = Trainer(model, "mse", "sgd", p, lr=0.03).fit(200)
+    assert history[-1]["loss"] < history[0]["loss"] / 10
+    assert history[-1]["train_acc"] is None and history[-1]["test_acc"] is None
+    for loss in ("hinge", "bce"):
+        with pytest.raises(ValueError, match="continuous targets .*use loss 'mse'"):
+            Trainer(model, loss, "sgd", p)
+    with pytest.raises(ValueError, match="continuous targets"):
+        p.with_labels("pm1")
+    with pytest.raises(ValueError, match="plane: .*labels must be 'real', got 'pm1'"):
+        load("plane", labels="pm1")
+
+
+def test_features_are_the_playgrounds_seven():
+    assert list(FEATURES) == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+
+
+def test_from_arrays_refuses_complex_points():
+    with pytest.raises(ValueError, match="from_arrays: X must hold real numbers, got complex"):
+        from_arrays(np.array([[1 + 2j, 0], [0, 1]]), [0, 1])
+    with pytest.raises(ValueError, match="from_arrays: X must hold real numbers"):
+        from_arrays([[1.0, 0.0], [0.0, 1j]], [0, 1])
+
+
+def test_from_csv_that_is_not_utf8_names_from_csv_and_the_file(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("x1,x2,label\n1,2,caf\xe9\n3,4,th\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"from_csv: .*latin\.csv is not UTF-8 text \(byte 0xe9"):
+        from_csv(path)
+
+
+@pytest.mark.parametrize("label", [1.5, True, None, [0]])
+def test_from_csv_label_must_be_a_name_or_an_index(tmp_path, label):
+    path = tmp_path / "d.csv"
+    path.write_text("x1,x2,label\n1,2,a\n3,4,b\n")
+    with pytest.raises(TypeError, match=r"from_csv: label must be a column name \(str\) or index \(int\), got"):
+        from_csv(path, label=label)

@@ -78,3 +78,107 @@ def test_lr_can_change_between_steps():
 def test_bad_hyperparameters(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# ---- state per parameter, state_dict / load_state_dict as torch.optim --------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, make_torch, keys",
+    [
+        (lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+         ["momentum_buffer"]),
+        (lambda p: Adam(p, lr=0.05), lambda p: torch.optim.Adam(p, lr=0.05), ["step", "exp_avg", "exp_avg_sq"]),
+    ],
+)
+def test_state_per_parameter_matches_torch_and_resumes_exactly(make, make_torch, keys):
+    ours = [Value(v) for v in START]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    opt, topt = make(ours), make_torch(theirs)
+    for _ in range(3):
+        for o, params in ((opt, ours), (topt, theirs)):
+            o.zero_grad()
+            loss_of(params).backward()
+            o.step()
+    assert sorted(opt.state[ours[0]]) == sorted(keys) == sorted(topt.state[theirs[0]])
+    for key in keys:
+        expected = [float(topt.state[t][key]) for t in theirs]
+        assert [opt.state[p][key] for p in ours] == pytest.approx(expected, rel=1e-12)
+    saved = opt.state_dict()
+    assert saved["param_groups"][0]["params"] == [0, 1, 2] and saved["param_groups"][0]["lr"] == opt.lr
+    assert saved["state"].keys() == {0, 1, 2}
+    weights = [p.data for p in ours]
+
+    def run(o, steps=2):
+        for _ in range(steps):
+            o.zero_grad()
+            loss_of(ours).backward()
+            o.step()
+        return [p.data for p in ours]
+
+    straight = run(opt)
+    for p, w in zip(ours, weights):
+        p.data = w
+    fresh = make(ours)
+    fresh.load_state_dict(saved)
+    assert run(fresh) == straight  # a checkpoint resumes bit for bit
+
+
+def test_state_dict_is_a_copy_of_tensor_state():
+    import numpy as np
+
+    from microgradx import Tensor
+
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.5)
+    p.grad = np.ones(3)
+    opt.step()
+    saved = opt.state_dict()
+    opt.step()
+    assert saved["state"][0]["momentum_buffer"].tolist() == [1.0, 1.0, 1.0]
+    assert opt.state[p]["momentum_buffer"].tolist() == [1.5, 1.5, 1.5]
+    opt.load_state_dict(saved)
+    assert opt.state[p]["momentum_buffer"].tolist() == [1.0, 1.0, 1.0]
+    assert opt.state[p]["momentum_buffer"] is not saved["state"][0]["momentum_buffer"]
+
+
+def test_load_state_dict_checks_everything_and_changes_nothing_on_a_mismatch():
+    import numpy as np
+
+    from microgradx import Tensor
+
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.5)
+    p.grad = np.ones(3)
+    opt.step()
+    good = opt.state_dict()
+    bad_cases = [
+        ({"state": {}}, "expected a dict with 'state' and 'param_groups'"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": [0, 1]}]}, "had 2 parameters, this one has 1"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "lr": -1.0}]}, "invalid learning rate lr=-1.0"),
+        ({**good, "param_groups": [{"lr": 0.1, "params": [0]}]}, "one param group with lr, momentum"),
+        ({**good, "state": {0: {"momentum_buffer": np.zeros(4)}}}, r"state\[0\]\['momentum_buffer'\] has shape \(4,\)"),
+        ({**good, "state": {3: {"momentum_buffer": np.zeros(3)}}}, "state for parameter 3, but there are 1"),
+    ]
+    for state, message in bad_cases:
+        with pytest.raises(ValueError, match=message):
+            opt.load_state_dict(state)
+        assert opt.lr == 0.1 and opt.state[p]["momentum_buffer"].tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: SGD(Value(1.0), lr=0.1), TypeError, "SGD: params must be an iterable of parameters"),
+        (lambda: SGD([1.0], lr=0.1), TypeError, "SGD: parameter 0 is a float, not a Value or Tensor"),
+        (lambda: Adam([Value(1.0)] * 2), ValueError, "Adam: parameter 1 appears twice"),
+        (lambda: SGD([Value(1.0)], lr=0.1, momentum=-0.5), ValueError, "SGD: invalid momentum=-0.5; it must be"),
+        (lambda: SGD([Value(1.0)], lr=0.1, momentum=0.9, nesterov=1), TypeError, "nesterov must be True or False"),
+        (lambda: Adam([Value(1.0)], eps=-1), ValueError, "Adam: invalid eps=-1"),
+        (lambda: Adam([Value(1.0)], betas=0.9), ValueError, r"Adam: betas must be a pair \(beta1, beta2\)"),
+        (lambda: Adam([Value(1.0)], lr=0), ValueError, "invalid learning rate lr=0; it must be a finite number > 0"),
+    ],
+)
+def test_constructors_name_the_optimizer_the_argument_and_the_range(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

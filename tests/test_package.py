@@ -12,10 +12,49 @@ import microgradx
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_version_and_all():
-    assert microgradx.__version__.count(".") == 2
-    for name in microgradx.__all__:
-        assert hasattr(microgradx, name), name
+def test_version_is_the_installed_distributions():
+    import importlib.metadata
+    import re
+
+    assert re.fullmatch(r"\d+\.\d+\.\d+", microgradx.__version__)
+    assert importlib.metadata.version("microgradx") == microgradx.__version__  # pyproject reads it from here
+
+
+def test_all_lists_exactly_the_public_names():
+    import types
+
+    public = {
+        name
+        for name, value in vars(microgradx).items()
+        if not name.startswith("_") and not (isinstance(value, types.ModuleType) and name not in microgradx.__all__)
+    }
+    assert len(microgradx.__all__) == len(set(microgradx.__all__))
+    assert set(microgradx.__all__) - {"__version__"} == public
+    for module in (microgradx.nn, microgradx.data, microgradx.optim, microgradx.train, microgradx.losses):
+        missing = [name for name in module.__all__ if not hasattr(module, name)]
+        assert not missing, (module.__name__, missing)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "microgradx",
+        "microgradx.train",
+        "microgradx.history",
+        "microgradx.optim",
+        "microgradx.interop",
+        "microgradx.data",
+        "microgradx.losses",
+        "microgradx.nn.activations",
+        "microgradx.nn.arrays",
+    ],
+)
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_core_import_does_not_pull_in_jupyter_or_drawing():

@@ -148,3 +148,32 @@ def test_tampered_scalar_parameter_fails_and_changes_nothing(tmp_path):
     with pytest.raises(ValueError, match=r"'layers.1.neurons.0.b' is a float64 array of shape \(2,\) in the file"):
         target.load(tmp_path / "bad.npz")
     assert_same_state(state(target), before)
+
+
+def test_a_corrupt_member_is_a_clear_error_naming_load_and_the_file(tmp_path):
+    import re
+    import zipfile
+
+    path = tmp_path / "m.npz"
+    MLP(2, [2, 1], seed=0).save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["layers.0.neurons.0.b.npy"] = b"garbage, not an .npy array"
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    target = MLP(2, [2, 1], seed=3)
+    before = state(target)
+    message = re.escape(f"load({str(path)!r})") + r".*'layers.0.neurons.0.b' is not an array"
+    with pytest.raises(ValueError, match=message):
+        target.load(path)
+    assert_same_state(state(target), before)
+
+
+@pytest.mark.parametrize("header", [np.array(5), np.array("5"), np.array("[1, 2]"), np.array(b"{}")])
+def test_a_header_that_is_not_a_json_object_is_a_clear_error(tmp_path, header):
+    path = tmp_path / "m.npz"
+    with open(path, "wb") as f:
+        np.savez(f, __microgradx__=header, w=np.zeros(2))
+    with pytest.raises(ValueError, match=r"load\('.*m\.npz'\): (not a model file|unknown header)"):
+        MLP(2, [1], seed=0).load(path)

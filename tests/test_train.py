@@ -36,7 +36,7 @@ def test_history_records_and_events():
         assert 0 <= r["train_acc"] <= 1 and 0 <= r["test_acc"] <= 1 and r["seconds"] > 0
     assert [r["lr"] for r in history] == [0.5, 0.25, 0.5 / 3]
     assert [(e.kind, e.step) for e in events] == [("step", 0), ("step", 1), ("step", 2)]
-    assert all(isinstance(e, Event) and e.record is trainer.history[e.step] for e in events)
+    assert all(isinstance(e, Event) and e.record == trainer.history[e.step] for e in events)
     unsubscribe()
     trainer.step()
     assert len(events) == 3 and trainer.steps_done == 4
@@ -96,21 +96,36 @@ def test_minibatch_accuracy_is_over_the_whole_training_set():
     assert record["train_acc"] * 30 == pytest.approx(round(record["train_acc"] * 30))  # a multiple of 1/30, not 1/4
 
 
-def test_losses_and_optimizers_by_name():
+def _torch_loss(name, scores, y):
+    F = torch.nn.functional
+    if name in ("hinge", "svm"):
+        return torch.relu(1 - y * scores).mean()
+    if name == "mse":
+        return ((scores - y) ** 2).mean()
+    return F.binary_cross_entropy_with_logits(scores, (y + 1) / 2)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "svm", "mse", "bce"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_every_loss_and_optimizer_by_name_follows_pytorch(loss, optimizer):
+    from microgradx.interop import to_torch
+
     data = moons(n=40, seed=0)
-    for loss in ("hinge", "svm", "mse", "bce"):
-        for optimizer in ("sgd", "adam"):
-            trainer = Trainer(MLP(2, [4, 1], seed=0), loss, optimizer, data, lr=0.01)
-            trainer.fit(2)
-            assert all(math.isfinite(r["loss"]) for r in trainer.history)
-    bce = Trainer(MLP(2, [4, 1], seed=0), "bce", "sgd", data, lr=0.01)
-    assert bce.step()["loss"] == pytest.approx(
-        torch.nn.functional.binary_cross_entropy_with_logits(
-            torch.tensor([MLP(2, [4, 1], seed=0)(list(x)).data for x in data.X.tolist()], dtype=torch.float64),
-            torch.tensor((data.y + 1) / 2.0),
-        ).item(),
-        rel=1e-12,
-    )
+    model = MLP(2, [4, 1], seed=0)
+    theirs = to_torch(model)
+    trainer = Trainer(model, loss, optimizer, data, lr=0.05)
+    topt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(theirs.parameters(), lr=0.05)
+    X, y = torch.tensor(data.X), torch.tensor(data.y, dtype=torch.float64)
+    for _ in range(4):
+        topt.zero_grad()
+        expected = _torch_loss(loss, theirs(X)[:, 0], y)
+        expected.backward()
+        topt.step()
+        assert trainer.step()["loss"] == pytest.approx(expected.item(), rel=1e-10)
+    ours = np.concatenate([np.ravel(v) for v in to_torch(model).state_dict().values()])
+    expected = np.concatenate([t.detach().numpy().ravel() for t in theirs.state_dict().values()])
+    # Adam divides by sqrt(v): a gradient near 0 (rounding noise in a sum) moves a weight by lr * noise / |noise|
+    np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-12 if optimizer == "sgd" else 1e-9)
 
 
 def test_linear_decay_is_micrograds_schedule():
@@ -165,18 +180,21 @@ def test_tensor_divergence_restores_arrays_and_optimizer_state():
 
     def keep(event):
         if event.kind == "step":
-            saved[event.step] = (model.state_dict(), [v.copy() for v in optimizer._velocity])
+            saved[event.step] = (model.state_dict(), optimizer.state_dict())
 
     keep(Event("step", 1))
     trainer.subscribe(keep)
     trainer.lr_schedule = lambda k: 1e300
     with pytest.raises(Divergence) as info:
         trainer.fit(5)
-    state, velocity = saved[info.value.step - 1]
+    state, optimizer_state = saved[info.value.step - 1]
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, state[name])
-    for v, expected in zip(optimizer._velocity, velocity):
-        np.testing.assert_array_equal(v, expected)
+    restored = optimizer.state_dict()["state"]
+    assert restored.keys() == optimizer_state["state"].keys() == set(range(len(model.parameters())))
+    for i, entry in restored.items():
+        np.testing.assert_array_equal(entry["momentum_buffer"], optimizer_state["state"][i]["momentum_buffer"])
+    assert optimizer.lr == optimizer_state["param_groups"][0]["lr"]
     assert all(np.isfinite(p.data).all() for p in model.parameters())
 
 
@@ -250,11 +268,21 @@ def test_feature_maps_feed_the_model():
         ({"lr_schedule": 0.1}, TypeError, "lr_schedule must be a callable"),
         ({"lr_schedule": "cosine"}, ValueError, "unknown lr_schedule 'cosine'"),
         ({"data": "moons"}, TypeError, "data must be a microgradx.data.Dataset"),
+        ({"regularization": "l3"}, ValueError, "regularization must be None, 'l1' or 'l2', got 'l3'"),
+        ({"reg_rate": -0.1, "regularization": "l1"}, ValueError, "reg_rate must be a finite number >= 0"),
+        ({"reg_rate": math.nan, "regularization": "l2"}, ValueError, "reg_rate must be a finite number >= 0"),
+        ({"l2": 0.1, "regularization": "l1", "reg_rate": 0.1}, ValueError, "either l2=rate or regularization="),
     ],
 )
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         small(**kwargs)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_a_bad_seed_names_the_seed(seed):
+    with pytest.raises(ValueError, match=f"Trainer: seed must be an integer >= 0, got {seed!r}"):
+        Trainer(MLP(2, [4, 1], seed=0), "hinge", "sgd", moons(n=20, seed=0), seed=seed)
 
 
 def test_model_with_several_outputs_is_rejected():
@@ -298,3 +326,221 @@ def test_a_built_in_loss_passed_as_a_function_codes_labels_as_by_name():
     by_function = Trainer(MLP(2, [4, 1], seed=0), losses.binary_cross_entropy_with_logits, "sgd", data)
     assert by_function.threshold == by_name.threshold == 0.0  # logits: the boundary is at 0
     assert Trainer(MLP(2, [4, 1], seed=0), "mse", "sgd", data).threshold == 0.5  # mse on 0/1 targets
+
+
+# ---- the optimizer is the model's; rollback through state_dict ----------------------------------------
+
+
+def test_an_optimizer_over_another_models_parameters_is_refused():
+    model, other = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=1)
+    with pytest.raises(ValueError, match=r"Trainer: the optimizer's parameter 0 is not a parameter of the MLP"):
+        Trainer(model, "hinge", SGD(other.parameters(), lr=0.1), moons(n=20, seed=0))
+    with pytest.raises(ValueError, match="parameter 8 is not a parameter"):
+        Trainer(model, "hinge", SGD(model.parameters()[:8] + other.parameters()[:1], lr=0.1), moons(n=20, seed=0))
+
+
+def test_an_optimizer_over_some_of_the_models_parameters_trains_those_and_zeroes_every_grad():
+    model = MLP(2, [4, 1], seed=0)
+    first_layer = model.layers[0].parameters()
+    trainer = Trainer(model, "hinge", SGD(first_layer, lr=0.1), moons(n=20, seed=0))
+    frozen = [p.data for p in model.layers[1].parameters()]
+    trainer.fit(3)
+    assert [p.data for p in model.layers[1].parameters()] == frozen
+    single = Trainer(MLP(2, [4, 1], seed=0), "hinge", "sgd", moons(n=20, seed=0))
+    single.step()  # the gradients of the last step only, not three piled up
+    assert [p.grad for p in model.layers[1].parameters()] != [0.0] * 5
+    assert all(abs(p.grad) < 10 for p in model.parameters())
+
+
+def test_rollback_goes_through_the_optimizers_state_dict():
+    from microgradx.optim import Adam
+
+    class FailsOnThirdStep(Adam):
+        loads = 0
+
+        def step(self):
+            super().step()  # the state moves on to step 3 ...
+            if self.state[self.params[0]]["step"] == 3:
+                raise RuntimeError("a failure after the update")  # ... then the step fails
+
+        def load_state_dict(self, state_dict):
+            FailsOnThirdStep.loads += 1
+            super().load_state_dict(state_dict)
+
+    model = MLP(2, [4, 1], seed=0)
+    trainer = Trainer(model, "hinge", FailsOnThirdStep(model.parameters(), lr=0.01), moons(n=20, seed=0))
+    trainer.fit(2)
+    before, weights = trainer.optimizer.state_dict(), params(trainer)
+    with pytest.raises(RuntimeError, match="after the update"):
+        trainer.step()
+    assert FailsOnThirdStep.loads == 1 and params(trainer) == weights
+    after = trainer.optimizer.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    assert {i: s["step"] for i, s in after["state"].items()} == {i: 2 for i in range(len(model.parameters()))}
+    assert [s["exp_avg"] for s in after["state"].values()] == [s["exp_avg"] for s in before["state"].values()]
+
+
+# ---- the record is the last thing a step does ---------------------------------------------------------
+
+
+def test_an_interrupt_after_the_record_keeps_the_complete_step():
+    trainer = small()
+    trainer.fit(3)
+    append = trainer.history.append
+
+    def append_then_interrupt(record):
+        append(record)
+        raise KeyboardInterrupt  # lands after the record is in, before step() returns
+
+    trainer.history.append = append_then_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        trainer.step()
+    del trainer.history.append
+    after_four = params(trainer)
+    replay = small()
+    replay.fit(4)
+    assert len(trainer.history) == 4 and after_four == params(replay)  # 4 records, the weights of step 4
+    assert [r["loss"] for r in trainer.history] == [r["loss"] for r in replay.history]
+
+
+def test_an_interrupt_before_the_record_undoes_the_step():
+    trainer = small()
+    trainer.fit(3)
+    before = params(trainer)
+
+    def interrupt(record):
+        raise KeyboardInterrupt
+
+    trainer.history.append = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        trainer.step()
+    del trainer.history.append
+    assert len(trainer.history) == 3 and params(trainer) == before
+
+
+# ---- regularization: L2 (micrograd's) and L1 (the Playground's) ------------------------------------------
+
+
+def test_l2_shorthand_is_regularization_l2():
+    a, b = small(l2=0.01), small(regularization="l2", reg_rate=0.01)
+    assert (a.regularization, a.reg_rate, a.l2) == (b.regularization, b.reg_rate, b.l2) == ("l2", 0.01, 0.01)
+    assert [r["loss"] for r in a.fit(5)] == [r["loss"] for r in b.fit(5)]
+    assert small(reg_rate=0.5).regularization is None
+    assert [r["loss"] for r in small(reg_rate=0.5).fit(2)] == [r["loss"] for r in small().fit(2)]
+
+
+def _playground_l1(w: float, g: float, lr: float, rate: float) -> float:
+    """nn.ts updateWeights: the loss step, then the L1 step; a weight the L1 step carries across 0 becomes 0.
+    (At exactly 0 the Playground's derivative is +1 and it freezes the weight; here the L1 step leaves 0 alone.)"""
+    w = w - lr * g
+    new = w - lr * rate * float(np.sign(w))
+    return 0.0 if w * new < 0 else new
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_l1_is_the_playgrounds_update_on_weights_not_biases(engine):
+    from microgradx.nn import dense_layers
+
+    lr, rate = 0.1, 0.3
+    model = MLP(2, [3, 1], seed=0) if engine == "scalar" else Sequential.from_mlp(MLP(2, [3, 1], seed=0))
+    free = MLP(2, [3, 1], seed=0) if engine == "scalar" else Sequential.from_mlp(MLP(2, [3, 1], seed=0))
+    data = moons(n=30, seed=0)
+    trainer = Trainer(model, "hinge", "sgd", data, lr=lr, regularization="l1", reg_rate=rate)
+    plain = Trainer(free, "hinge", "sgd", data, lr=lr)
+    for _ in range(3):
+        before = dense_layers(model)
+        free.load_state_dict(model.state_dict())
+        record = plain.step()  # the loss's own update from the same weights: its gradients
+        grads = [(b.W - a.W) / -lr for a, b in zip(before, dense_layers(free))]
+        bias_grads = [(b.b - a.b) / -lr for a, b in zip(before, dense_layers(free))]
+        l1 = rate * sum(np.abs(layer.W).sum() for layer in before)
+        assert trainer.step()["loss"] == pytest.approx(record["loss"] + l1, rel=1e-12)
+        for layer, old, g, gb in zip(dense_layers(model), before, grads, bias_grads):
+            expected = np.vectorize(_playground_l1)(old.W, g, lr, rate)
+            np.testing.assert_allclose(layer.W, expected, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(layer.b, old.b - lr * gb, rtol=1e-9, atol=1e-12)  # biases: no L1
+    assert any((layer.W == 0).any() for layer in dense_layers(model))  # some weights clipped at 0
+
+
+def test_l1_zeroes_the_weights_of_a_useless_feature():
+    data = moons(n=60, seed=0).with_features("x1", "x2", "sin(x1)")
+    rng = np.random.default_rng(0)
+    model = Sequential(Linear(3, 4, seed=rng), Tanh(), Linear(4, 1, seed=rng))
+    Trainer(model, "hinge", "sgd", data, lr=0.1, regularization="l1", reg_rate=0.05).fit(300)
+    assert (model.layers[0].weight.data == 0).sum() >= 4
+
+
+def test_l1_needs_weights():
+    from microgradx.nn import Module
+
+    class Bare(Module):
+        def __init__(self):
+            from microgradx import Value
+
+            self.scale = Value(1.0)
+
+        def forward(self, x):
+            return self.scale * x[0]
+
+    with pytest.raises(ValueError, match="regularization='l1' acts on weights"):
+        Trainer(Bare(), "hinge", "sgd", moons(n=20, seed=0).with_features("x1"), regularization="l1", reg_rate=0.1)
+
+
+# ---- the compact history --------------------------------------------------------------------------------
+
+
+def test_history_is_a_list_of_dicts_on_access():
+    from microgradx.history import History
+
+    trainer = small()
+    history = trainer.fit(5)
+    assert isinstance(history, History) and history is trainer.history
+    records = [dict(r) for r in history]
+    assert history == records and records == list(history)
+    assert history[-1] == records[4] and history[1:3] == records[1:3]
+    assert history != records[:4] and history != [dict(records[0], loss=0.0)] + records[1:]
+    np.testing.assert_array_equal(history.column("loss"), [r["loss"] for r in records])
+    np.testing.assert_array_equal(history.column("train_acc"), [r["train_acc"] for r in records])
+    np.testing.assert_array_equal(history.column("step"), range(5))
+    np.testing.assert_array_equal(history.column("lr"), [0.1] * 5)
+    assert history.column("seconds").dtype == np.float64 and (history.column("seconds") > 0).all()
+    with pytest.raises(ValueError, match="unknown field 'acc'; choose one of step, loss"):
+        history.column("acc")
+    with pytest.raises(IndexError):
+        history[5]
+    none = small(data=moons(n=20, seed=0)).fit(2)
+    assert [r["test_acc"] for r in none] == [None, None] and np.isnan(none.column("test_acc")).all()
+
+
+def test_history_refuses_records_out_of_order_or_accuracies_that_are_not_counts():
+    from microgradx.history import History
+
+    h = History(n_train=4, n_test=2)
+    record = {"step": 0, "loss": 1.0, "train_acc": 0.75, "test_acc": 0.5, "lr": 0.1, "seconds": 0.01}
+    with pytest.raises(ValueError, match="expected step 0"):
+        h.append({**record, "step": 1})
+    with pytest.raises(ValueError, match="accuracy 0.3 is not a count of hits out of 4"):
+        h.append({**record, "train_acc": 0.3})
+    h.append(record)
+    assert len(h) == 1 and h[0] == {**record, "seconds": pytest.approx(0.01, rel=1e-3)}
+
+
+def test_history_takes_under_100_MB_for_an_hour_at_full_speed():
+    import tracemalloc
+
+    from microgradx.history import History
+
+    n = 200_000
+    h = History(n_train=400, n_test=100)
+    record = {"loss": 0.25, "train_acc": 0.5, "test_acc": 0.25, "lr": 0.03, "seconds": 0.002}
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    for k in range(n):
+        h.append({**record, "step": k})
+    used = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert h.record_bytes == 14
+    assert used / n <= 2 * h.record_bytes  # the columns, with at most twice the room while they grow
+    steps_per_hour = 1000 * 3600  # full speed of a small Playground network: under 1000 steps/s (issue 15)
+    assert steps_per_hour * h.record_bytes < 100e6
+    assert h[n - 1] == {**record, "step": n - 1, "seconds": pytest.approx(0.002, rel=1e-3)}

@@ -203,8 +203,14 @@ def _read_saved(path) -> tuple[dict, dict[str, np.ndarray]]:
         with f:
             if _HEADER not in f.files:
                 raise ValueError(f"no {_HEADER!r} header")
-            header = json.loads(f[_HEADER].item())
+            text = f[_HEADER]
+            if not isinstance(text, np.ndarray) or text.shape != () or text.dtype.kind != "U":
+                raise ValueError(f"its {_HEADER!r} member is not the JSON text of a header")
+            header = json.loads(text.item())
             state = {name: f[name] for name in f.files if name != _HEADER}
+        for name, value in state.items():  # np.load gives a member that is not an .npy array as raw bytes
+            if not isinstance(value, np.ndarray):
+                raise ValueError(f"member {name!r} is not an array")
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:  # JSONDecodeError is a ValueError
