@@ -128,17 +128,54 @@ class Trainer:
         self.optimizer = self._make_optimizer(optimizer, lr)
         self.lr_schedule = _resolve_schedule(lr_schedule)
         self.batch_size = self._check_batch_size(batch_size)
-        self.regularization, self.reg_rate = _resolve_regularization(regularization, reg_rate, l2)
-        self.l2 = self.reg_rate if self.regularization == "l2" else 0.0
-        self._l1_weights = self._weights() if self.regularization == "l1" else []
+        self.lock = threading.RLock()  # held during a step: take it to read the parameters consistently
+        self._regularization, self._reg_rate, self._l1_weights = None, 0.0, []
+        self.set_regularization(*_resolve_regularization(regularization, reg_rate, l2))
         self.seed = _check_seed(seed)
         self._rng = np.random.default_rng(seed)
         self.history = History(len(self._X), len(self._X_test))
 
-        self.lock = threading.RLock()  # held during a step: take it to read the parameters consistently
         self._observers: list[Callable[[Event], None]] = []
         self._stop = threading.Event()  # set by stop(), cleared when a fit returns
         self._pace: float | None = None  # steps per second for fit; None: full speed
+
+    # ---- regularization, changeable between steps ----------------------------------------------------
+
+    def set_regularization(self, regularization: str | None, reg_rate: float) -> None:
+        """Switch regularization (None, 'l1', 'l2') and its rate together; takes effect from the next step."""
+        regularization, reg_rate = _resolve_regularization(regularization, reg_rate, 0.0)
+        weights = self._weights() if regularization == "l1" else []
+        with self.lock:  # not in the middle of a step
+            self._regularization, self._reg_rate, self._l1_weights = regularization, reg_rate, weights
+
+    @property
+    def regularization(self) -> str | None:
+        return self._regularization
+
+    @regularization.setter
+    def regularization(self, value: str | None) -> None:
+        self.set_regularization(value, self._reg_rate)
+
+    @property
+    def reg_rate(self) -> float:
+        return self._reg_rate
+
+    @reg_rate.setter
+    def reg_rate(self, value: float) -> None:
+        self.set_regularization(self._regularization, value)
+
+    @property
+    def l2(self) -> float:
+        """The L2 rate (0.0 unless regularization is 'l2'); setting it is short for regularization='l2'."""
+        return self._reg_rate if self._regularization == "l2" else 0.0
+
+    @l2.setter
+    def l2(self, value: float) -> None:
+        rate = _rate("l2", value)
+        if rate:
+            self.set_regularization("l2", rate)
+        elif self._regularization == "l2":
+            self.set_regularization(None, 0.0)
 
     # ---- the steps of __init__ ----------------------------------------------------------------------
 
@@ -357,10 +394,19 @@ class Trainer:
         self._pace = None if value is None else float(value)
 
     def evaluate(self) -> dict:
-        """Accuracy of the current parameters: ``{"train_acc", "test_acc"}`` (test_acc None without a test split)."""
+        """The current parameters on each split: ``{"train_acc", "test_acc", "train_loss", "test_loss"}``.
+
+        Losses are the data loss (no regularization term); test values are None without a test split,
+        accuracies None for continuous targets.
+        """
         with self.lock:
-            test = self._accuracy(self._X_test, self._y_test) if len(self._X_test) else None
-            return {"train_acc": self._accuracy(self._X, self._y), "test_acc": test}
+            out = {}
+            for split, X, y in (("train", self._X, self._y), ("test", self._X_test, self._y_test)):
+                scores = predict(self.model, X).reshape(len(X)) if len(X) else None
+                known = scores is not None
+                out[f"{split}_acc"] = self._hits(scores, y) if known and not self.regression else None
+                out[f"{split}_loss"] = self._data_loss(scores, y) if known else None
+            return out
 
     # ---- the pieces of a step -----------------------------------------------------------------------
 
@@ -407,7 +453,19 @@ class Trainer:
         return loss, float(np.mean((scores.data > self.threshold) == (y > 0)))
 
     def _accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean((predict(self.model, X).reshape(len(X)) > self.threshold) == (y > 0)))
+        return self._hits(predict(self.model, X).reshape(len(X)), y)
+
+    def _hits(self, scores: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean((scores > self.threshold) == (y > 0)))
+
+    def _data_loss(self, scores: np.ndarray, y: np.ndarray) -> float:
+        """The loss of given scores, through the loss function as this engine calls it (on constants)."""
+        from .tensor import Tensor
+
+        with np.errstate(all="ignore"):
+            if self.scalar:
+                return float(self.loss_fn([Value(s) for s in scores.tolist()], y.tolist()).data)
+            return float(self.loss_fn(Tensor(scores), y).item())
 
     def _snapshot(self) -> tuple:
         if self.scalar:  # floats are immutable: keeping them is a copy
@@ -436,14 +494,14 @@ class Trainer:
         if not self._l1_weights:
             return 0.0
         if self.scalar:
-            return self.reg_rate * sum(abs(w.data) for w in self._l1_weights)
-        return self.reg_rate * float(sum(np.abs(w.data).sum() for w in self._l1_weights))
+            return self._reg_rate * sum(abs(w.data) for w in self._l1_weights)
+        return self._reg_rate * float(sum(np.abs(w.data).sum() for w in self._l1_weights))
 
     def _l1_step(self, lr: float) -> None:
         """The Playground's L1 step, after the loss's: w -= lr * rate * sign(w), and a weight that this
         would carry across 0 stops at 0 (soft thresholding). The Playground then freezes such a weight for
         good; here it stays at 0 only while its loss gradient is too weak to pull it out (|lr * g| <= lr * rate)."""
-        shrink = lr * self.reg_rate
+        shrink = lr * self._reg_rate
         for w in self._l1_weights:
             if isinstance(w.data, np.ndarray):
                 w.data[...] = np.sign(w.data) * np.maximum(np.abs(w.data) - shrink, 0.0)

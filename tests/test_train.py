@@ -544,3 +544,47 @@ def test_history_takes_under_100_MB_for_an_hour_at_full_speed():
     steps_per_hour = 1000 * 3600  # full speed of a small Playground network: under 1000 steps/s (issue 15)
     assert steps_per_hour * h.record_bytes < 100e6
     assert h[n - 1] == {**record, "step": n - 1, "seconds": pytest.approx(0.002, rel=1e-3)}
+
+
+def test_evaluate_gives_accuracy_and_data_loss_on_both_splits():
+    trainer = small(l2=0.01)
+    record = trainer.step()
+    scores = [trainer.model(list(x)) for x in trainer.data.X_test.tolist()]
+    result = trainer.evaluate()
+    assert set(result) == {"train_acc", "test_acc", "train_loss", "test_loss"}
+    assert result["test_loss"] == pytest.approx(losses.hinge_loss(scores, trainer.data.y_test.tolist()).data, rel=1e-12)
+    assert result["train_acc"] == trainer.step()["train_acc"]  # the next record starts from these parameters
+    assert record["loss"] > 0
+    tensor = Trainer(Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1)), "mse", "sgd", xor(n=40, seed=0))
+    assert tensor.evaluate()["test_loss"] is None and tensor.evaluate()["train_loss"] > 0
+    from microgradx.data import plane
+
+    regression = Trainer(Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1)), "mse", "sgd",
+                         plane(n=50, seed=0, test_ratio=0.2))
+    r = regression.evaluate()
+    assert r["train_acc"] is None and r["test_acc"] is None and r["test_loss"] > 0
+    assert regression.step()["loss"] == pytest.approx(r["train_loss"], rel=1e-12)
+
+
+def test_regularization_can_change_between_steps():
+    trainer = small()
+    trainer.l2 = 0.01  # as the dashboard's L2 control does
+    assert (trainer.regularization, trainer.reg_rate) == ("l2", 0.01)
+    with_l2 = trainer.step()["loss"]
+    trainer.l2 = 0.0
+    assert trainer.regularization is None and trainer.l2 == 0.0
+    trainer.set_regularization("l1", 0.2)
+    assert trainer.l2 == 0.0 and trainer.regularization == "l1"
+    weights = [w.data for layer in trainer.model.layers for n in layer.neurons for w in n.w]
+    record = trainer.step()
+    assert record["loss"] > 0.2 * sum(abs(w) for w in weights) and with_l2 > 0
+    trainer.reg_rate = 0.0
+    before = params(trainer)
+    reference = small()
+    reference.model.load_state_dict(trainer.model.state_dict())
+    assert trainer.step()["loss"] == reference.step()["loss"] and params(trainer) != before
+    with pytest.raises(ValueError, match="reg_rate must be a finite number >= 0"):
+        trainer.reg_rate = -1
+    with pytest.raises(ValueError, match="regularization must be None, 'l1' or 'l2'"):
+        trainer.regularization = "L1"
+    assert (trainer.regularization, trainer.reg_rate) == ("l1", 0.0)
