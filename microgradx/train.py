@@ -34,7 +34,7 @@ from .nn.mlp import MLP
 from .nn.module import Module, zero_grads
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Trainer", "Event", "Divergence", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
+__all__ = ["Trainer", "Event", "Divergence", "History", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
 
 # name -> (loss on a batch, the label coding it needs: 'pm1', '01', or None for the dataset's own)
 LOSSES: dict[str, tuple[str, str | None]] = {
@@ -166,16 +166,14 @@ class Trainer:
 
     @property
     def l2(self) -> float:
-        """The L2 rate (0.0 unless regularization is 'l2'); setting it is short for regularization='l2'."""
+        """The L2 rate (0.0 unless regularization is 'l2'). Setting it is short for regularization='l2' at
+        that rate, as the constructor's `l2=`: ``l2 = 0`` is no regularization at all."""
         return self._reg_rate if self._regularization == "l2" else 0.0
 
     @l2.setter
     def l2(self, value: float) -> None:
         rate = _rate("l2", value)
-        if rate:
-            self.set_regularization("l2", rate)
-        elif self._regularization == "l2":
-            self.set_regularization(None, 0.0)
+        self.set_regularization("l2" if rate else None, rate)
 
     # ---- the steps of __init__ ----------------------------------------------------------------------
 

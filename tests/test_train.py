@@ -573,6 +573,9 @@ def test_regularization_can_change_between_steps():
     with_l2 = trainer.step()["loss"]
     trainer.l2 = 0.0
     assert trainer.regularization is None and trainer.l2 == 0.0
+    trainer.set_regularization("l1", 0.5)
+    trainer.l2 = 0.0  # l2 = 0 is no regularization, whatever it was (the dashboard's "none")
+    assert trainer.regularization is None
     trainer.set_regularization("l1", 0.2)
     assert trainer.l2 == 0.0 and trainer.regularization == "l1"
     weights = [w.data for layer in trainer.model.layers for n in layer.neurons for w in n.w]

@@ -192,9 +192,11 @@ class _OneBlasThread:
 def _release_blas_control() -> None:
     try:
         from threadpoolctl import OpenBLASController
-    except ImportError:  # pragma: no cover - threadpoolctl < 3.6 lets any thread set the limit
+    except ImportError:  # pragma: no cover
         return
-    OpenBLASController.clear_controlling_thread(force=True)
+    release = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl >= 3.6
+    if release is not None:
+        release(force=True)
 
 
 _one_blas = _OneBlasThread()
