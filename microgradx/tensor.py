@@ -1,15 +1,16 @@
 """A NumPy-backed reverse-mode autograd engine: `Tensor`, the array sibling of `Value`.
 
-Same idea, one node per *array* op instead of per number. Each op computes its output and hands over a
-small function that maps the gradient of the output to the gradients of its inputs (a vector-Jacobian
-product), written beside the forward formula::
+Same idea, one node per *array* op instead of per number. Each op computes its output and hands over,
+for each input, a small function that maps the gradient of the output to that input's gradient (a
+vector-Jacobian product), written beside the forward formula::
 
     t = np.tanh(x)
-    return _result(t, (self,), "tanh", lambda g: (g * (1 - t * t),))      # d tanh/dx = 1 - tanh^2
+    return _result(t, (self,), "tanh", (lambda g: g * (1 - t * t),))      # d tanh/dx = 1 - tanh^2
 
 `backprop()` is the one backward loop: it walks `engine.topological_order` in reverse, sums gradients
 over broadcast axes so each input receives a gradient of its own shape, and yields each node with its
-whole gradient; `backward()` adds those into `.grad`, `graph.backward_steps` replays them.
+whole gradient; `backward()` adds those into `.grad`, `graph.backward_steps` replays them. The rule
+of an input that needs no gradient (a constant) is never run.
 
 The rules close over arrays (the inputs', and the output's *data* where the derivative is cheapest from
 it, as tanh, exp, sigmoid, softmax and division) and over input Tensors, never over the output Tensor:
@@ -146,23 +147,23 @@ class Tensor:
 
     def __add__(self, other):
         a, b = self, _lift(other, self, "+")
-        return _result(_broadcasting(np.add, a, b, "+"), (a, b), "+", lambda g: (g, g))  # d(a+b) = 1, 1
+        return _result(_broadcasting(np.add, a, b, "+"), (a, b), "+", (_same, _same))  # d(a+b) = 1, 1
 
     def __sub__(self, other):
         a, b = self, _lift(other, self, "-")
-        return _result(_broadcasting(np.subtract, a, b, "-"), (a, b), "-", lambda g: (g, -g))  # 1, -1
+        return _result(_broadcasting(np.subtract, a, b, "-"), (a, b), "-", (_same, np.negative))  # 1, -1
 
     def __mul__(self, other):
         a, b = self, _lift(other, self, "*")
         x, y = a.data, b.data
-        return _result(_broadcasting(np.multiply, a, b, "*"), (a, b), "*", lambda g: (g * y, g * x))  # b, a
+        return _result(_broadcasting(np.multiply, a, b, "*"), (a, b), "*", (lambda g: g * y, lambda g: g * x))  # b, a
 
     def __truediv__(self, other):
         a, b = self, _lift(other, self, "/")
         y = b.data
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in PyTorch
             out = _broadcasting(np.divide, a, b, "/")
-        return _result(out, (a, b), "/", lambda g: (g / y, -g * out / y))  # d(a/b) = 1/b, -a/b^2
+        return _result(out, (a, b), "/", (lambda g: g / y, lambda g: -g * out / y))  # d(a/b) = 1/b, -a/b^2
 
     def __pow__(self, other):
         x = self.data
@@ -170,30 +171,22 @@ class Tensor:
             y = other.data
             with np.errstate(all="ignore"):
                 out = _broadcasting(np.power, self, other, "**")
-
-            def backward(g):
-                with np.errstate(all="ignore"):
-                    dx = np.where(y == 0, 0.0, y * x ** (y - 1))
-                    dy = out * np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))
-                return g * dx, g * dy
-
-            return _result(out, (self, other), "**", backward)
+            dx = lambda g: g * np.where(y == 0, 0.0, y * x ** (y - 1))  # noqa: E731
+            dy = lambda g: g * out * np.where((x == 0) & (y >= 0), 0.0, np.log(np.where(x == 0, 1.0, x)))  # noqa: E731
+            return _result(out, (self, other), "**", (dx, dy))
         if not isinstance(other, numbers.Real):
             raise TypeError(f"Tensor ** {type(other).__name__}: the exponent must be a number or a Tensor")
         p = float(other)
         with np.errstate(all="ignore"):
             out = x**p
 
-        def backward(g):  # d x^p/dx = p x^(p-1), and 0 for p = 0 (PyTorch's value at x = 0 too)
-            if p == 0:
-                return (np.zeros_like(g),)
-            with np.errstate(all="ignore"):
-                return (g * (2 * x if p == 2 else p * x ** (p - 1)),)
+        def dx(g):  # d x^p/dx = p x^(p-1), and 0 for p = 0 (PyTorch's value at x = 0 too)
+            return np.zeros_like(g) if p == 0 else g * (2 * x if p == 2 else p * x ** (p - 1))
 
-        return _result(out, (self,), f"**{p:g}", backward)
+        return _result(out, (self,), f"**{p:g}", (dx,))
 
     def __neg__(self):
-        return _result(-self.data, (self,), "neg", lambda g: (-g,))  # d(-x) = -1
+        return _result(-self.data, (self,), "neg", (np.negative,))  # d(-x) = -1
 
     def __radd__(self, other):
         return self + other
@@ -216,35 +209,35 @@ class Tensor:
         x = self.data
         mask = x > 0
         out = np.where(x <= 0, x.dtype.type(0), x)  # 0 for x <= 0 (not -0.0), NaN stays NaN
-        return _result(out, (self,), "relu", lambda g: (g * mask,))  # 1 where x > 0, else 0
+        return _result(out, (self,), "relu", (lambda g: g * mask,))  # 1 where x > 0, else 0
 
     def tanh(self):
         t = np.tanh(self.data)
-        return _result(t, (self,), "tanh", lambda g: (g * (1 - t * t),))  # 1 - tanh^2
+        return _result(t, (self,), "tanh", (lambda g: g * (1 - t * t),))  # 1 - tanh^2
 
     def sigmoid(self):
         s = _sigmoid(self.data)
-        return _result(s, (self,), "sigmoid", lambda g: (g * s * (1 - s),))  # sigma (1 - sigma)
+        return _result(s, (self,), "sigmoid", (lambda g: g * s * (1 - s),))  # sigma (1 - sigma)
 
     def exp(self):
         with np.errstate(over="ignore"):  # e^710 is inf, as in PyTorch
             e = np.exp(self.data)
-        return _result(e, (self,), "exp", lambda g: (g * e,))  # d e^x = e^x
+        return _result(e, (self,), "exp", (lambda g: g * e,))  # d e^x = e^x
 
     def log(self):
         x = self.data
         with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log(-1) = nan, as in PyTorch
             out = np.log(x)
-        return _result(out, (self,), "log", lambda g: (g / x,))  # d log x = 1/x
+        return _result(out, (self,), "log", (lambda g: g / x,))  # d log x = 1/x
 
     def softplus(self):
         """log(1 + e^x), computed without overflow."""
         x = self.data
-        return _result(np.logaddexp(0, x), (self,), "softplus", lambda g: (g * _sigmoid(x),))  # sigma(x)
+        return _result(np.logaddexp(0, x), (self,), "softplus", (lambda g: g * _sigmoid(x),))  # sigma(x)
 
     def abs(self):
         x = self.data
-        return _result(np.abs(x), (self,), "abs", lambda g: (g * np.sign(x),))  # sign(x)
+        return _result(np.abs(x), (self,), "abs", (lambda g: g * np.sign(x),))  # sign(x)
 
     __abs__ = abs
 
@@ -260,16 +253,20 @@ class Tensor:
         except ValueError:
             raise ValueError(f"@: shapes {x.shape} and {y.shape} are not aligned for matmul") from None
 
-        def backward(g):  # d(XY) = dX Y + X dY, so dX = G Y^T and dY = X^T G
-            X = x[None, :] if x.ndim == 1 else x  # promote vectors to matrices, as matmul does
-            Y = y[:, None] if y.ndim == 1 else y
-            G = g.reshape(out.shape[:-1] + (1,) + out.shape[-1:]) if x.ndim == 1 else g
-            G = G[..., None] if y.ndim == 1 else G
-            gx = _unbroadcast(G @ np.swapaxes(Y, -1, -2), X.shape).reshape(x.shape) if a.requires_grad else None
-            gy = _unbroadcast(np.swapaxes(X, -1, -2) @ G, Y.shape).reshape(y.shape) if b.requires_grad else None
-            return gx, gy
+        X = x[None, :] if x.ndim == 1 else x  # promote vectors to matrices, as matmul does
+        Y = y[:, None] if y.ndim == 1 else y
 
-        return _result(out, (a, b), "@", backward)
+        def matrix(g):  # g in the promoted shape
+            G = g.reshape(out.shape[:-1] + (1,) + out.shape[-1:]) if x.ndim == 1 else g
+            return G[..., None] if y.ndim == 1 else G
+
+        def dx(g):  # d(XY) = dX Y + X dY, so dX = G Y^T ...
+            return _unbroadcast(matrix(g) @ np.swapaxes(Y, -1, -2), X.shape).reshape(x.shape)
+
+        def dy(g):  # ... and dY = X^T G
+            return _unbroadcast(np.swapaxes(X, -1, -2) @ matrix(g), Y.shape).reshape(y.shape)
+
+        return _result(out, (a, b), "@", (dx, dy))
 
     def __rmatmul__(self, other):
         return _lift(other, self, "@") @ self
@@ -281,15 +278,15 @@ class Tensor:
         axis, keepdims = _axes(self, "sum", axis, dim, keepdims, keepdim)
         shape = self.shape
         out = self.data.sum(axis=axis, keepdims=keepdims)
-        return _result(out, (self,), "sum", lambda g: (_expand(g, shape, axis, keepdims),))  # d sum = 1 each
+        return _result(out, (self,), "sum", (lambda g: _expand(g, shape, axis, keepdims),))  # d sum = 1 each
 
     def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
         """Mean over `axis` (an int, a tuple, or None for all)."""
         axis, keepdims = _axes(self, "mean", axis, dim, keepdims, keepdim)
         shape = self.shape
         n = self.size if axis is None else int(np.prod([shape[i] for i in axis]))
-        out = self.data.mean(axis=axis, keepdims=keepdims)
-        return _result(out, (self,), "mean", lambda g: (_expand(g / n, shape, axis, keepdims),))  # 1/n each
+        out = self.data.sum(axis=axis, keepdims=keepdims) / n  # as ndarray.mean, without its wrapper's overhead
+        return _result(out, (self,), "mean", (lambda g: _expand(g / n, shape, axis, keepdims),))  # 1/n each
 
     def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
         """Largest entry over `axis`; ties share the gradient equally (as `torch.amax`)."""
@@ -300,11 +297,11 @@ class Tensor:
         m = x.max(axis=axis, keepdims=True)
         out = m if keepdims else m.reshape([n for i, n in enumerate(shape) if axis is not None and i not in axis])
 
-        def backward(g):  # 1 at the maximum, 0 elsewhere (split between ties)
+        def dx(g):  # 1 at the maximum, 0 elsewhere (split between ties)
             winners = x == m
-            return (_expand(g, shape, axis, keepdims) * winners / winners.sum(axis=axis, keepdims=True),)
+            return _expand(g, shape, axis, keepdims) * winners / winners.sum(axis=axis, keepdims=True)
 
-        return _result(out, (self,), "max", backward)
+        return _result(out, (self,), "max", (dx,))
 
     def max(self, *args, **kwargs):
         """The largest entry, as `torch.max(t)`. Over a dimension use `amax(dim)`: PyTorch's `max(dim)`
@@ -326,7 +323,7 @@ class Tensor:
             out = self.data.reshape(shape)
         except (ValueError, TypeError):
             raise ValueError(f"reshape: cannot reshape a Tensor of shape {old} into shape {tuple(shape)}") from None
-        return _result(out, (self,), "reshape", lambda g: (g.reshape(old),))
+        return _result(out, (self,), "reshape", (lambda g: g.reshape(old),))
 
     view = reshape
 
@@ -338,7 +335,7 @@ class Tensor:
         except (ValueError, TypeError):
             raise ValueError(f"permute: {dims} is not a permutation of the axes of shape {self.shape}") from None
         inverse = tuple(np.argsort([d % self.ndim for d in dims]))
-        return _result(out, (self,), "permute", lambda g: (g.transpose(inverse),))
+        return _result(out, (self,), "permute", (lambda g: g.transpose(inverse),))
 
     def transpose(self, *dims):
         """`transpose(i, j)` swaps two axes (PyTorch); `transpose()` reverses them; more axes permute (NumPy)."""
@@ -370,15 +367,15 @@ class Tensor:
         except IndexError as e:
             raise IndexError(f"Tensor[{index!r}] on shape {self.shape}: {e}") from None
 
-        def backward(g):
+        def scatter(g):
             dx = np.zeros_like(x)
             if _is_basic(index):
                 dx[index] = g  # a view: every entry picked at most once
             else:
                 np.add.at(dx, index, g)  # fancy indices may repeat: accumulate
-            return (dx,)
+            return dx
 
-        return _result(out, (self,), "index", backward)
+        return _result(out, (self,), "index", (scatter,))
 
     # ---- softmax family -------------------------------------------------------------------------
 
@@ -387,14 +384,14 @@ class Tensor:
         axis = _axis(self, "softmax", axis if dim is None else dim)
         e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
         s = e / e.sum(axis=axis, keepdims=True)
-        return _result(s, (self,), "softmax", lambda g: (s * (g - (g * s).sum(axis=axis, keepdims=True)),))
+        return _result(s, (self,), "softmax", (lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True)),))
 
     def log_softmax(self, axis: int = -1, *, dim=None):
         """x - log(sum(exp(x))) along `axis`, computed stably; its gradient is g - softmax * sum(g)."""
         axis = _axis(self, "log_softmax", axis if dim is None else dim)
         z = self.data - self.data.max(axis=axis, keepdims=True)
         out = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-        return _result(out, (self,), "log_softmax", lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
+        return _result(out, (self,), "log_softmax", (lambda g: g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
 
     # ---- layers as functions --------------------------------------------------------------------
 
@@ -502,15 +499,12 @@ def linear(x, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         out += bias.data
 
-    def backward(g):  # y = x W^T + b: dx = g W, dW = g^T x, db = sum of g over the batch
-        g2, X2 = g.reshape(-1, g.shape[-1]), X.reshape(-1, X.shape[-1])
-        gx = g @ W if x.requires_grad else None
-        gw = g2.T @ X2 if weight.requires_grad else None
-        if bias is None:
-            return gx, gw
-        return gx, gw, g2.sum(axis=0)
-
-    return _result(out, (x, weight) if bias is None else (x, weight, bias), "linear", backward)
+    X2 = X.reshape(-1, X.shape[-1])  # a batch of any shape, as rows
+    rows = (lambda g: g) if X.ndim == 2 else (lambda g: g.reshape(-1, g.shape[-1]))
+    # y = x W^T + b: dx = g W, dW = g^T x, db = g summed over the batch
+    vjps = (lambda g: g @ W, lambda g: rows(g).T @ X2, lambda g: rows(g).sum(axis=0))
+    prev = (x, weight) if bias is None else (x, weight, bias)
+    return _result(out, prev, "linear", vjps[: len(prev)])
 
 
 def conv2d(x, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -> Tensor:
@@ -534,11 +528,13 @@ def conv2d(x, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -
     if bias is not None:
         out = out + bias.data[:, None, None]
 
-    def backward(g):  # d out/d x: col2im of g W; d out/d W: g^T cols; d out/d b: g summed but over channels
-        gx, gw = im2col.conv2d_backward(g, X.shape, W, cols, stride, padding, need_x=x.requires_grad)
-        return (gx, gw) if bias is None else (gx, gw, g.sum(axis=(0, 2, 3)))
-
-    return _result(out, (x, weight) if bias is None else (x, weight, bias), "conv2d", backward)
+    vjps = (
+        lambda g: im2col.conv2d_grad_input(g, X.shape, W, stride, padding),  # col2im of W^T g
+        lambda g: im2col.conv2d_grad_weight(g, W.shape, cols),  # g cols^T
+        lambda g: g.sum(axis=(0, 2, 3)),  # g summed but over channels
+    )
+    prev = (x, weight) if bias is None else (x, weight, bias)
+    return _result(out, prev, "conv2d", vjps[: len(prev)])
 
 
 def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
@@ -559,9 +555,11 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
         raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel {kernel}")
     if any(im2col.out_size(X.shape[2 + i], kernel[i], stride[i], padding[i]) < 1 for i in (0, 1)):
         raise ValueError(f"max_pool2d: kernel {kernel} is larger than the padded input {X.shape[2:]}")
-    out, positions = im2col.max_pool2d(X, kernel, stride, padding)
+    out, winner = im2col.max_pool2d(X, kernel, stride, padding)
     # d out/d x: 1 at each window's maximum, 0 elsewhere
-    return _result(out, (x,), "max_pool2d", lambda g: (im2col.max_pool2d_backward(g, X.shape, positions, padding),))
+    return _result(
+        out, (x,), "max_pool2d", (lambda g: im2col.max_pool2d_backward(g, X.shape, winner, kernel, stride, padding),)
+    )
 
 
 def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]:
@@ -574,9 +572,10 @@ def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]
         yield node, g
         if node._backward is None:
             continue
-        for child, cg in zip(node._prev, node._backward(g)):
-            if cg is None or not child.requires_grad:
+        for child, vjp in zip(node._prev, node._backward):
+            if not child.requires_grad:  # a constant: its rule is never run
                 continue
+            cg = vjp(g)
             data = child.data
             if cg.shape != data.shape:
                 cg = _unbroadcast(cg, data.shape)
@@ -591,8 +590,14 @@ def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-def _result(data: np.ndarray, prev: tuple, op: str, backward) -> Tensor:
-    """The output node of an op: it requires grad when any input does."""
+def _same(g: np.ndarray) -> np.ndarray:
+    """The vector-Jacobian product of a derivative 1: the gradient passes through unchanged."""
+    return g
+
+
+def _result(data: np.ndarray, prev: tuple, op: str, backward: tuple) -> Tensor:
+    """The output node of an op: it requires grad when any input does. `backward` holds one function
+    per input, g -> that input's share of the gradient (in g's shape or the input's)."""
     t = object.__new__(Tensor)
     t.data = data
     t._grad = None

@@ -315,6 +315,34 @@ def test_max_pool2d_overlapping_windows_accumulate_gradient():
     check(lambda t: t.max_pool2d(2, stride=1), lambda t: F.max_pool2d(t, 2, stride=1), x + rand(1, 1, 3, 3) * 0.01)
 
 
+@pytest.mark.parametrize("stride", [2, 1])
+def test_max_pool2d_ties_and_nan_route_the_gradient_as_torch(stride):
+    x = np.zeros((2, 2, 4, 4))  # all-zero windows (what ReLU leaves): the first zero gets the gradient
+    x[0, 0, 1, 1] = x[0, 0, 0, 1] = 3.0  # a tie between two non-zero values
+    x[1, 1, 2, 3], x[1, 1, 3, 2], x[1, 0, 0, 0] = np.nan, np.nan, -1.0  # NaN wins its window and propagates
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, ref = max_pool2d(ours, 2, stride), F.max_pool2d(theirs, 2, stride)
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    upstream = np.random.default_rng(0).normal(size=out.shape)
+    out.backward(upstream)
+    ref.backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@settings(max_examples=20, deadline=None)
+@given(layout=st.permutations(range(4)), pool=st.booleans())
+def test_conv2d_and_pool_accept_any_memory_layout(layout, pool):
+    """The kernels lay arrays out batch-innermost; inputs of any strides give the same values and gradients."""
+    base = rand(3, 2, 6, 5, seed=4)
+    x = np.ascontiguousarray(base.transpose(layout)).transpose(np.argsort(layout))  # same values, other strides
+    assert np.array_equal(x, base)
+    if pool:
+        check(lambda a: max_pool2d(a, 2, 1, 1), lambda a: F.max_pool2d(a, 2, 1, 1), x)
+    else:
+        w = rand(4, 2, 3, 3, seed=5)
+        check(lambda a, b: conv2d(a, b, None, (1, 2), 1), lambda a, b: F.conv2d(a, b, None, (1, 2), 1), x, w)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 2), c=st.integers(1, 3), h=st.integers(3, 7), w=st.integers(3, 7),
