@@ -7,7 +7,7 @@ vector-Jacobian product), written beside the forward formula::
     t = np.tanh(x)
     return _result(t, (self,), "tanh", (lambda g: g * (1 - t * t),))      # d tanh/dx = 1 - tanh^2
 
-`backprop()` is the one backward loop: it walks `engine.topological_order` in reverse, sums gradients
+`backprop()` is the one backward loop: it walks the graph in reverse creation order, sums gradients
 over broadcast axes so each input receives a gradient of its own shape, and yields each node with its
 whole gradient; `backward()` adds those into `.grad`, `graph.backward_steps` replays them. The rule
 of an input that needs no gradient (a constant) is never run.
@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Mapping
+from operator import attrgetter
 
 import numpy as np
 
 from . import im2col
-from .engine import _creation, _Gradients, topological_order
+from .engine import _creation, _Gradients
 
 __all__ = ["Tensor", "linear", "conv2d", "max_pool2d"]
 
@@ -207,9 +208,8 @@ class Tensor:
 
     def relu(self):
         x = self.data
-        mask = x > 0
         out = np.where(x <= 0, x.dtype.type(0), x)  # 0 for x <= 0 (not -0.0), NaN stays NaN
-        return _result(out, (self,), "relu", (lambda g: g * mask,))  # 1 where x > 0, else 0
+        return _result(out, (self,), "relu", (lambda g: g * (x > 0),))  # 1 where x > 0, else 0
 
     def tanh(self):
         t = np.tanh(self.data)
@@ -465,7 +465,7 @@ class Tensor:
                     f"{who} on a Tensor of shape {self.shape} needs a gradient argument of that shape; "
                     "only a one-element Tensor (e.g. a loss) can start backpropagation without one"
                 )
-            return np.ones_like(self.data)
+            return np.ones(self.data.shape, self.data.dtype)
         gradient = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient, f"{who} gradient")
         if gradient.shape != self.shape:
             raise ValueError(f"{who}: gradient has shape {gradient.shape}, expected {self.shape}")
@@ -565,10 +565,8 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
 def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]:
     """The backward loop: every node that receives a gradient, with all of it, outputs before inputs."""
     pending = {root: seed}
-    for node in reversed(topological_order(root)):
-        g = pending.pop(node, None)
-        if g is None:  # a constant, or not on a path to the root
-            continue
+    for node in _requiring_grad(root):
+        g = pending.pop(node)
         yield node, g
         if node._backward is None:
             continue
@@ -585,6 +583,24 @@ def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]
                 cg = np.asarray(cg)
             old = pending.get(child)
             pending[child] = cg if old is None else old + cg
+
+
+_by_creation = attrgetter("_id")
+
+
+def _requiring_grad(root: Tensor) -> list[Tensor]:
+    """The tensors on a requires-grad path to `root` (each one receives a gradient), outputs first.
+
+    Creation order is a topological order (as for `engine.topological_order`); constants and
+    whatever is computed from constants alone are never visited.
+    """
+    seen, stack = {root}, [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if child.requires_grad and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return sorted(seen, key=_by_creation, reverse=True)
 
 
 # ---- helpers -----------------------------------------------------------------------------------
@@ -619,6 +635,8 @@ def _lift(other, like: Tensor, op: str) -> Tensor:
     """`other` as a Tensor: numbers and integer arrays take `like`'s dtype (as PyTorch does)."""
     if isinstance(other, Tensor):
         return other
+    if type(other) is float or (type(other) is int and -(2**53) <= other <= 2**53):  # the usual constant
+        return Tensor._leaf(np.array(other, dtype=like.data.dtype))
     if isinstance(other, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(other, bool):
         kind = np.asarray(other).dtype.kind
         try:
@@ -664,8 +682,10 @@ def _axes(t: Tensor, op: str, axis, dim, keepdims, keepdim) -> tuple[tuple | Non
 
 def _expand(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
     """Undo a reduction's shape change: broadcast g back over the reduced axes."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
+    if axis is None:
+        return np.full(shape, g, dtype=g.dtype)  # one number everywhere: cheaper than a broadcast view
+    if not keepdims:
+        g = g.reshape([1 if i in axis else n for i, n in enumerate(shape)])
     return np.broadcast_to(g, shape)
 
 
