@@ -49,9 +49,15 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_local", "_id", "_g")
     __array_ufunc__ = None  # ndarray * Value defers to Value.__rmul__ instead of making an object array
 
-    def __init__(self, data, _prev=(), _op="", _local=(), label=""):
+    def __init__(self, data, _prev=(), _op="", _local=(), label="", *, _children=None):
         if type(data) is not float:  # ops always pass floats: the check costs one type() call
             data = _as_float(data, "Value()")
+        if _children is not None:  # micrograd's name for the inputs
+            if _prev:
+                raise TypeError("Value() takes the inputs once: pass _children or _prev, not both")
+            _prev = _children
+        if _prev or _local:
+            _prev, _local = _hand_built(data, _prev, _op, _local)
         self.data = data
         self.grad = 0.0
         self.label = label
@@ -202,12 +208,46 @@ class Value:
             raise
         return _Gradients(topo, grads)
 
+    def _backward(self) -> None:
+        """One step of backpropagation by hand, as in micrograd's lecture: pass this node's gradient to its
+        inputs (``child.grad += local * self.grad``). Call it on each node, outputs first; `backward()` does
+        the same for the whole graph in one pass."""
+        g = self.grad
+        for child, local in zip(self._prev, self._local):
+            child.grad += local * g
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
 
 _new = object.__new__
+
+# Local derivatives of the nodes micrograd's lecture builds by hand, Value(a.data + b.data, (a, b), "+"):
+# they follow from the inputs alone. Any other op built by hand must pass its own `_local`.
+_BY_HAND = {
+    "+": lambda prev: (1.0,) * len(prev),  # d(a+b+...)/d each = 1
+    "*": lambda prev: (prev[1].data, prev[0].data) if len(prev) == 2 else None,  # d(ab) = b, a
+}
+
+
+def _hand_built(data: float, prev, op: str, local) -> tuple[tuple, tuple]:
+    """Inputs and local derivatives of a node made with `Value(data, inputs, op, local)`, checked."""
+    prev = tuple(prev)
+    for child in prev:
+        if not isinstance(child, Value):
+            raise TypeError(f"Value(): the inputs must be Values, got {type(child).__name__} {child!r}")
+    if not local and op in _BY_HAND:
+        local = _BY_HAND[op](prev)
+    if not local:
+        raise TypeError(
+            f"Value({data!r}, inputs, {op!r}): a node built by hand needs its local derivatives, one per input: "
+            f"Value(data, (a, b), {op!r}, _local=(d_out/d_a, d_out/d_b)) (only '+' and '*' are known from the inputs)"
+        )
+    local = tuple(_as_float(d, "Value(_local=...)") for d in local)
+    if len(local) != len(prev):
+        raise TypeError(f"Value(): {len(prev)} input(s) but {len(local)} local derivative(s); give one per input")
+    return prev, local
 
 
 def _node(data: float, prev: tuple, op: str, local: tuple) -> Value:

@@ -12,11 +12,14 @@ from .module import Module
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "make_rng"]
 
 
-def make_rng(seed: int | random.Random | None) -> random.Random:
-    """A `random.Random` from a seed (None: fresh entropy), or the generator itself."""
-    if isinstance(seed, random.Random):
+def make_rng(seed: int | random.Random | None):
+    """Where weights are drawn from: a new `random.Random(seed)` for an int, the generator itself, or for None
+    Python's global `random` (as micrograd: `random.seed(1337)` then gives micrograd's very weights)."""
+    if isinstance(seed, random.Random) or seed is random:
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+    if seed is None:
+        return random  # the module's uniform() draws from the global generator that random.seed() seeds
+    if isinstance(seed, int) and not isinstance(seed, bool):
         return random.Random(seed)
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
 
@@ -36,13 +39,18 @@ def _check_count(name: str, n: object) -> int:
 class Neuron(Module):
     """act(w . x + b): weights uniform in [-1, 1] (as micrograd), bias 0.
 
+    Without `seed` the weights come from Python's global `random`, in micrograd's order (w, then the next
+    neuron), so ``random.seed(1337); MLP(2, [16, 16, 1])`` has micrograd's weights.
+
     >>> n = Neuron(2, activation="tanh", seed=0)
     >>> n([1.0, -2.0])
     Value(data=-0.848835, grad=0)
     """
 
-    def __init__(self, nin: int, activation: str = "relu", *, nonlin: bool | None = None, seed=None):
+    def __init__(self, nin: int, activation: str | bool = "relu", *, nonlin: bool | None = None, seed=None):
         _check_count("nin", nin)
+        if isinstance(activation, bool):  # micrograd's positional nonlin: Neuron(2, False)
+            activation, nonlin = "relu", activation if nonlin is None else nonlin
         if nonlin is not None:  # micrograd's spelling: Neuron(nin, nonlin=False)
             activation = "relu" if nonlin else "linear"
         self.activation = _check_activation(activation)
