@@ -17,8 +17,9 @@ from html import escape
 import numpy as np
 
 from microgradx import data as datasets
+from microgradx.nn import predict
 from microgradx.nn.module import Module
-from microgradx.train import LOSSES, Divergence, Trainer, predict
+from microgradx.train import LOSSES, Divergence, Trainer
 
 from . import settings
 from ._throttle import Throttle
@@ -58,7 +59,7 @@ def build_model(n_inputs: int, hidden, activation: str = "tanh", *, engine: str 
         raise ValueError(f"build_model: engine must be 'tensor' or 'scalar', got {engine!r}")
     from microgradx import nn
 
-    acts = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "linear": None}
+    acts = {name: a.layer for name, a in nn.ACTIVATIONS.items()}  # "linear": None
     if activation not in acts:
         raise ValueError(f"build_model: unknown activation {activation!r}; choose one of {', '.join(acts)}")
     rng = np.random.default_rng(seed)  # one generator for all layers, as PyTorch's under manual_seed

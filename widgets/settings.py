@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from microgradx import data as datasets
+from microgradx import nn
 from microgradx.train import LOSSES, OPTIMIZERS
 
 __all__ = [
@@ -39,7 +40,7 @@ REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the Pla
 BATCH_SIZES = ("all", 1, 5, 10, 20, 50, 100)  # "all" is a real option (None would read as "nothing chosen")
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, None)  # steps per second; None: as fast as it goes
 DEFAULT_SPEED = 20  # circles takes about ten seconds to learn: long enough to watch the boundary close
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+ACTIVATIONS = tuple(nn.ACTIVATIONS)  # the names of microgradx.nn's one activation table
 ENGINES = ("tensor", "scalar")
 PROBLEMS = ("classification", "regression")
 REGULARIZATIONS = (None, "l1", "l2")
