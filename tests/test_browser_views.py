@@ -41,6 +41,23 @@ BIG = """\
 big_view = NetworkView(big, data=data)
 big_view
 """
+OUTPUTS = """\
+import dataclasses
+import numpy as np
+from microgradx.widgets import CurvesView
+
+plane = dataclasses.replace(small_data, y=np.tanh(small_data.X.sum(1)), y_test=np.tanh(small_data.X_test.sum(1)))
+regression = BoundaryView(plane, resolution=50, size=200, problem="regression", show_test_data=False)
+regression.update(lambda X: np.tanh(X.sum(1)))
+regression.add_class("mgx-check-regression")
+discrete = BoundaryView(small_data, resolution=50, size=200, discretize=True)
+discrete.update(small)
+discrete.add_class("mgx-check-discrete")
+rng = np.random.default_rng(0)
+history = [{"step": k + 1, "loss": float(np.exp(-k / 300) + rng.uniform(0, 0.8)), "train_acc": 0.5 + 0.4 * k / 3000,
+            "test_acc": 0.5 + 0.35 * k / 3000, "test_loss": float(np.exp(-k / 300) + 0.2)} for k in range(3000)]
+widgets.HBox([regression, discrete, CurvesView(history)])
+"""
 SMALL = """\
 net = NetworkView(small, data=small_data)
 boundary = BoundaryView(small_data, resolution=50, size=200)
@@ -60,7 +77,7 @@ widgets.HBox([net, widgets.VBox([shown, boundary])])
 
 def _notebook(path) -> None:
     cells = [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
-             for src in (SETUP, BIG, SMALL)]  # fmt: skip
+             for src in (SETUP, BIG, SMALL, OUTPUTS)]  # fmt: skip
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(nb))
@@ -118,7 +135,7 @@ def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  #
 
     small.scroll_into_view_if_needed()
     _check_layout(small)
-    shown, image = panel.locator(".mgx-shown"), panel.locator("img.mgx-boundary")
+    shown, image = panel.locator(".mgx-shown"), panel.locator("img.mgx-boundary").first
     before = image.get_attribute("src")
     node = small.locator(".mgx-node[data-layer='1'][data-unit='3']")
     node.hover()
@@ -140,3 +157,30 @@ def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  #
     expect(card).to_be_visible()
     expect(card).to_have_text(re.compile(r"^weight -?\d"))
     screenshot(page, "views-hover-link")
+
+
+def test_the_output_views_show_regression_discretized_output_a_legend_and_smoothed_curves(lab, page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    _notebook(lab.dir / "views_outputs.ipynb")
+    panel = open_notebook(page, lab, "views_outputs.ipynb")
+    run_all_cells(page, panel)
+    regression, discrete = panel.locator(".mgx-check-regression"), panel.locator(".mgx-check-discrete")
+    curves = panel.locator(".mgx-curves").last
+    curves.scroll_into_view_if_needed()
+    expect(regression.locator("img.mgx-boundary")).to_be_visible()
+    screenshot(page, "views-outputs")
+    assert regression.locator(".mgx-boundary-points circle").count() == 80  # train points only
+    expect(regression.locator(".mgx-boundary-points circle[stroke='#000000']")).to_have_count(0)
+    for view in (regression, discrete):  # the legend below the picture, inside the view, nothing cut off
+        (box,) = _boxes(view)
+        (legend,) = _boxes(view.locator(".mgx-boundary-legend svg"))
+        (picture,) = _boxes(view.locator("img.mgx-boundary"))
+        assert _inside(legend, box) and legend["y"] >= picture["b"] - 0.5
+        ticks = _boxes(view.locator(".mgx-boundary-legend text"))
+        assert [t["text"] for t in ticks] == ["-1", "0", "1"] and all(_inside(t, legend) for t in ticks)
+    assert "M" not in regression.locator(".mgx-boundary-line").inner_html()  # no line in regression
+    expect(curves.locator("text").first).to_contain_text("Training loss")
+    expect(curves.locator("text").first).to_contain_text("Test loss")
+    assert curves.locator("polyline").count() == 5  # raw loss, smoothed loss, test loss, two accuracies
+    curves.screenshot(path=str(ARTIFACTS / "views-curves-element.png"))

@@ -206,6 +206,8 @@ def test_hovered_and_selected_are_synced_traits_the_dashboard_can_observe():
     assert view.hovered == (1, 2) and view.focus == (1, 2) and seen == [(1, 2)]
     view.set_state({"selected": [2, 0], "hovered": None})
     assert view.hovered is None and view.focus == (2, 0)
+    view.set_state({"selected": [1, 4]})  # a report about a neuron this network does not have (before a rebuild)
+    assert view.focus is None and repr(view) == "NetworkView(2-4-1, hovered=None, selected=(1, 4))"
     for bad in ([1], [1, -1], ["a", 0], [1, 2, 3]):
         with pytest.raises(traitlets.TraitError, match=r"NetworkView.hovered: expected \(layer, unit\)"):
             view.hovered = bad

@@ -262,8 +262,18 @@ class NetworkView(anywidget.AnyWidget):
 
     @property
     def focus(self) -> tuple[int, int] | None:
-        """The neuron to show large: the hovered one, else the clicked one, else None (the output)."""
-        return self.hovered if self.hovered is not None else self.selected
+        """The neuron to show large: the hovered one, else the clicked one, else None (the output). A neuron
+        the network drawn now does not have (a report from the page about the network before a rebuild)
+        counts as none."""
+        sizes = self.layout.get("sizes", ())
+        for neuron in (self.hovered, self.selected):
+            if neuron is not None and neuron[0] < len(sizes) and neuron[1] < sizes[neuron[0]]:
+                return neuron
+        return None
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.layout.get("sizes", ()))) or "empty"
+        return f"NetworkView({sizes}, hovered={self.hovered}, selected={self.selected})"
 
     @traitlets.validate("hovered", "selected")
     def _valid_neuron(self, proposal):
