@@ -15,8 +15,9 @@ parameters P:
    output is the consumer of that sum whose op is the activation; otherwise it is the sum itself.
 3. **Its nodes.** Walking back from the output through nodes that depend on some parameter in P (and
    stopping at nodes another instance already owns) gives exactly the ops U's forward made, with P
-   itself. A plain number that one of those ops lifted to a node (``w * 0.5``: an unnamed leaf created
-   just before the op) joins them; inputs made outside, like a labelled ``x``, stay visible.
+   itself. A plain number that one of those ops lifted to a node (``w * 0.5``: a leaf whose ``_op`` is
+   `microgradx.engine.CONSTANT`, set where the engine lifts it) joins them; inputs made outside, like a
+   labelled ``x``, stay visible.
 
 Nothing is guessed from shapes or names, so a node is in a group only if that unit's forward made it.
 Loss nodes, shared inputs and anything else stay as ordinary nodes of the drawing.
@@ -27,9 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from .engine import CONSTANT
 from .nn.module import Module, is_parameter
 
-__all__ = ["Group", "groups"]
+__all__ = ["Group", "IndexGroup", "groups", "index_groups"]
 
 
 class Group(NamedTuple):
@@ -48,92 +50,127 @@ class _Unit(NamedTuple):
     params: list
 
 
+class IndexGroup(NamedTuple):
+    """A `Group` by position in the topological order, so it applies to every trace of the same structure."""
+
+    name: str
+    outputs: tuple[int, ...]
+    members: tuple[int, ...]
+    n_params: int
+
+
 def groups(nodes: list, model: Module, mode: str) -> list[Group]:
     """Groups of `nodes` (a topological order) by `mode` 'neuron' or 'layer'; see the module docstring."""
+    return [
+        Group(g.name, tuple(nodes[j] for j in g.outputs), tuple(nodes[j] for j in g.members), g.n_params)
+        for g in index_groups(nodes, model, mode)
+    ]
+
+
+def index_groups(nodes: list, model: Module, mode: str) -> list[IndexGroup]:
+    """`groups`, with nodes given by their position in `nodes`."""
+    graph = _Graph(nodes)
     units = list(_units(model))
-    index = {id(n): i for i, n in enumerate(nodes)}
-    bit_of: dict[int, int] = {}  # id(parameter in the graph) -> its bit
-    needs = []  # per unit: the bits of all its parameters in the graph
-    for unit in units:
-        need = 0
-        for p in unit.params:
-            if id(p) in index:
-                need |= bit_of.setdefault(id(p), 1 << len(bit_of))
-        needs.append(need)
-    live = [k for k, need in enumerate(needs) if need]
-
-    # 1. ancestor-parameter bits and covered units of every node, in one pass inputs-first
-    masks, covers = [0] * len(nodes), [0] * len(nodes)
-    completions: list[list[int]] = [[] for _ in units]  # per unit: where its sums complete
-    for i, node in enumerate(nodes):
-        if not node._prev:
-            masks[i] = bit_of.get(id(node), 0)
-            continue
-        m = c = 0
-        for child in node._prev:
-            j = index[id(child)]
-            m |= masks[j]
-            c |= covers[j]
-        if m:
-            for k in live:
-                if not (c >> k) & 1 and m & needs[k] == needs[k]:
-                    c |= 1 << k
-                    completions[k].append(i)
-        masks[i], covers[i] = m, c
-
-    consumers: dict[int, list[int]] = {}
-    for i, node in enumerate(nodes):
-        for child in node._prev:
-            consumers.setdefault(index[id(child)], []).append(i)
-
-    # 2. and 3. each instance's output and nodes, earliest first
-    owned = [False] * len(nodes)
-    merged: dict[tuple, list] = {}  # (unit or layer path, instance number) -> [(output, members, unit)]
-    count = [0] * len(units)  # instances found per unit
-    starts = sorted((i, k) for k in live for i in completions[k])
-    for i, k in starts:
-        unit = units[k]
-        out = _output(nodes, i, unit.module, consumers)
-        members, stack = {out}, [out]
-        while stack:
-            for child in nodes[stack.pop()]._prev:
-                j = index[id(child)]
-                if j not in members and not owned[j] and masks[j] & needs[k]:
-                    members.add(j)
-                    stack.append(j)
-        if not _reads_data(nodes, members, index, masks, needs[k]):
-            continue  # e.g. the part of sum(p * p for p in params) that covers U: not a forward of U
-        members |= _lifted_inputs(nodes, members, index, masks)
-        for j in members:
-            owned[j] = owned[j] or bool(nodes[j]._prev) or not masks[j]  # parameters: in every instance
-        key = (unit.path if mode == "neuron" else unit.layer, count[k])
-        merged.setdefault(key, []).append((out, members, unit))
-        count[k] += 1
-
+    needs = graph.mark_parameters(units)
+    completions = graph.propagate(needs)
+    merged, count = graph.instances(units, needs, completions, mode)
     several = any(c > 1 for c in count)
     result = []
     for (path, n), parts in merged.items():
         module = parts[0][2].module if mode == "neuron" else _find(model, path)
         result.append(
-            Group(
+            IndexGroup(
                 name=_name(module, path) + (f" [{n}]" if several else ""),
-                outputs=tuple(nodes[j] for j in sorted(out for out, _, _ in parts)),
-                members=tuple(nodes[j] for j in sorted(set().union(*(m for _, m, _ in parts)))),
+                outputs=tuple(sorted(out for out, _, _ in parts)),
+                members=tuple(sorted(set().union(*(m for _, m, _ in parts)))),
                 n_params=sum(len(unit.params) for _, _, unit in parts),
             )
         )
-    terms = _parameter_terms(nodes, owned, masks, index)
+    terms = _parameter_terms(nodes, graph.owned, graph.masks, graph.index)
     if terms:  # one more group, so that a penalty over every parameter does not flood the picture
-        outputs = [j for j in sorted(terms) if j == len(nodes) - 1 or set(consumers.get(j, ())) - terms]
-        result.append(
-            Group(
-                name="parameter terms",
-                outputs=tuple(nodes[j] for j in outputs),
-                members=tuple(nodes[j] for j in sorted(terms)),
-                n_params=0,
-            )
-        )
+        last = len(nodes) - 1
+        outputs = [j for j in sorted(terms) if j == last or set(graph.consumers.get(j, ())) - terms]
+        result.append(IndexGroup("parameter terms", tuple(outputs), tuple(sorted(terms)), 0))
     return result
+
+
+class _Graph:
+    """The graph as positions: each node's ancestor-parameter bits, the units it covers, its consumers."""
+
+    def __init__(self, nodes: list):
+        self.nodes = nodes
+        self.index = {id(n): i for i, n in enumerate(nodes)}
+        self.masks = [0] * len(nodes)  # bits of the parameters among each node's ancestors
+        self.owned = [False] * len(nodes)
+        self.consumers: dict[int, list[int]] = {}
+        for i, node in enumerate(nodes):
+            for child in node._prev:
+                self.consumers.setdefault(self.index[id(child)], []).append(i)
+
+    def mark_parameters(self, units: list) -> list[int]:
+        """One bit per parameter in the graph; per unit, the bits of all its parameters in the graph."""
+        bit_of: dict[int, int] = {}
+        needs = []
+        for unit in units:
+            need = 0
+            for p in unit.params:
+                if id(p) in self.index:
+                    need |= bit_of.setdefault(id(p), 1 << len(bit_of))
+            needs.append(need)
+        for i, node in enumerate(self.nodes):
+            if not node._prev:
+                self.masks[i] = bit_of.get(id(node), 0)
+        return needs
+
+    def propagate(self, needs: list[int]) -> list[list[int]]:
+        """Ancestor bits of every node in one pass, inputs first; per unit, where its sums complete."""
+        live = [k for k, need in enumerate(needs) if need]
+        covers = [0] * len(self.nodes)
+        completions: list[list[int]] = [[] for _ in needs]
+        for i, node in enumerate(self.nodes):
+            if not node._prev:
+                continue
+            m = c = 0
+            for child in node._prev:
+                j = self.index[id(child)]
+                m |= self.masks[j]
+                c |= covers[j]
+            if m:
+                for k in live:
+                    if not (c >> k) & 1 and m & needs[k] == needs[k]:
+                        c |= 1 << k
+                        completions[k].append(i)
+            self.masks[i], covers[i] = m, c
+        return completions
+
+    def instances(self, units: list, needs: list[int], completions: list[list[int]], mode: str):
+        """Each instance's output and nodes, earliest first, merged by unit (or layer) and instance number."""
+        merged: dict[tuple, list] = {}  # (unit or layer path, instance number) -> [(output, members, unit)]
+        count = [0] * len(units)
+        for i, k in sorted((i, k) for k in range(len(units)) for i in completions[k]):
+            unit = units[k]
+            out = _output(self.nodes, i, unit.module, self.consumers)
+            members = self.walk_back(out, needs[k])
+            if not _reads_data(self.nodes, members, self.index, self.masks, needs[k]):
+                continue  # e.g. the part of sum(p * p for p in params) that covers U: not a forward of U
+            members |= _lifted_inputs(self.nodes, members, self.index, self.masks)
+            for j in members:  # parameters are in every instance of their unit
+                self.owned[j] = self.owned[j] or bool(self.nodes[j]._prev) or not self.masks[j]
+            key = (unit.path if mode == "neuron" else unit.layer, count[k])
+            merged.setdefault(key, []).append((out, members, unit))
+            count[k] += 1
+        return merged, count
+
+    def walk_back(self, out: int, need: int) -> set[int]:
+        """`out` and the nodes behind it that depend on the unit's parameters, not owned by another instance."""
+        members, stack = {out}, [out]
+        while stack:
+            for child in self.nodes[stack.pop()]._prev:
+                j = self.index[id(child)]
+                if j not in members and not self.owned[j] and self.masks[j] & need:
+                    members.add(j)
+                    stack.append(j)
+        return members
 
 
 def _reads_data(nodes: list, members: set, index: dict, masks: list, need: int) -> bool:
@@ -177,8 +214,8 @@ def _parameter_terms(nodes: list, owned: list, masks: list, index: dict) -> set:
 
 
 def _lifted(leaf, op) -> bool:
-    """True for a plain number an op turned into a node (`w * 0.5`): unnamed, made just before the op."""
-    return not leaf._prev and not leaf.label and leaf._id + 1 == op._id
+    """True for a plain number an op turned into a node (`w * 0.5`): the engines mark those when they lift them."""
+    return not leaf._prev and leaf._op == CONSTANT
 
 
 def _output(nodes: list, i: int, module, consumers: dict) -> int:

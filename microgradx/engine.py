@@ -21,8 +21,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from operator import attrgetter
 
-__all__ = ["Value", "gc_paused", "topological_order"]
+__all__ = ["Value", "gc_paused", "topological_order", "CONSTANT"]
 
+CONSTANT = "const"  # the `_op` of a number an op lifted to a node (`x * 2`): drawings group it with the op
 _creation = itertools.count()  # creation order is a topological order: inputs exist before outputs
 
 
@@ -307,7 +308,7 @@ class _Gradients(Mapping):
 def _lift(other, op: str, value: Value) -> Value:
     """`other` as a constant Value, or a TypeError naming the op and the operand."""
     if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
-        return Value(float(other))
+        return Value(float(other), _op=CONSTANT)
     if isinstance(other, Value):
         return other
     raise TypeError(f"unsupported operand for {op}: {value!r} {op} {type(other).__name__} {other!r}")

@@ -19,22 +19,15 @@ Graphviz is imported only when drawing (`pip install "microgradx[widgets]"`); re
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-import numpy as np
-
 from .drawing import GraphvizNotFound, drawing_class
 from .engine import topological_order
+from .scene import EDGE_HOT, MAX_NODES, MAX_WIDTH, NUMBER, OP, Frame, Scene, hex_colour
+from .scene import plan as make_plan
 
-__all__ = ["trace", "draw_dot", "backward_steps", "Step", "GraphvizNotFound", "MAX_NODES"]
-
-MAX_NODES = 500  # more drawn nodes than this are not handed to `dot`: it gets slow and nobody can read it
-DECADES = 4  # edge shading spans |grad| from the largest down to 10^-DECADES of it (log scale)
-
-PARAM, INPUT, OUTPUT, OTHER, GROUP, OP = "#cfe2ff", "#d3f0d8", "#ffe08a", "#ffffff", "#e6dcf7", "#eeeeee"
-EDGE_COLD, EDGE_HOT = (0xC8, 0xC8, 0xC8), (0xC0, 0x39, 0x2B)
+__all__ = ["trace", "draw_dot", "emit_dot", "backward_steps", "Step", "GraphvizNotFound", "MAX_NODES", "MAX_WIDTH"]
 
 
 def trace(root) -> tuple[list, list[tuple]]:
@@ -101,17 +94,21 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     grads: Mapping | None = None,
     highlight=None,
+    plan: Scene | None = None,
 ):
-    """The computation graph of `root` as a `graphviz.Digraph` (shown as SVG in Jupyter).
+    """The computation graph of `root` as a `graphviz.Digraph` (shown as SVG in Jupyter, fit to the page).
 
     - `rankdir`: 'LR' (left to right, as micrograd) or 'TB'; `format`: 'svg' or 'png' for display and save.
     - `show_grad`: show each grad and shade edges by |grad| (log scale, relative to the largest).
     - `model`: colours its parameters and allows `collapse` = 'neuron' or 'layer': one node per neuron
-      or layer (see `microgradx.collapse` for how nodes are assigned, exactly). A graph over `max_nodes`
-      is collapsed by neuron (then by layer) when a model is given, and refused otherwise.
+      or layer (see `microgradx.collapse` for how nodes are assigned, exactly). A graph over `max_nodes`,
+      or too wide to read on a page, is collapsed by neuron (then by layer) when a model is given; over
+      `max_nodes` without one it is refused. `collapse='none'` draws every node.
     - `params`: other Values to colour as parameters; leaf Tensors with ``requires_grad`` always are.
     - `grads`: gradients to show instead of `.grad` ({node: grad}, e.g. from `backward_steps`; nodes
       missing from it show "grad ?"); `highlight`: a node to outline.
+    - `plan`: a `microgradx.scene.Scene` made earlier for the same structure (`draw_dot(...).plan`), so
+      the collapse decision is not made again.
 
     `drawing.save("g.svg")` or `("g.png")` renders to a file; `drawing.source` is the DOT text.
 
@@ -120,56 +117,66 @@ def draw_dot(
     >>> print(draw_dot(a * b).source.count("->"))  # a -> *, b -> *, * -> output
     3
     """
+    _check_arguments(root, rankdir, format, model, collapse, max_nodes, grads, params)
+    nodes = topological_order(root)
+    if plan is None or not plan.matches(nodes):
+        plan = make_plan(
+            nodes, model, collapse, params=params or (), show_grad=show_grad, max_nodes=max_nodes, rankdir=rankdir
+        )
+    position = {id(n): i for i, n in enumerate(nodes)}
+    frame = plan.frame(nodes, _grad_reader(nodes, grads) if show_grad else None, position.get(id(highlight), -1))
+    drawing = _new_drawing(format, rankdir, _title(plan, max_nodes))
+    emit_dot(drawing, plan, frame)
+    drawing.plan, drawing.frame = plan, frame
+    return drawing
+
+
+def _check_arguments(root, rankdir, format, model, collapse, max_nodes, grads, params) -> None:
     _check_node(root, "draw_dot")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot(rankdir={rankdir!r}): use 'LR' (left to right) or 'TB' (top to bottom)")
     if format not in ("svg", "png"):
         raise ValueError(f"draw_dot(format={format!r}): use 'svg' or 'png'")
-    if collapse not in (None, "neuron", "layer"):
-        raise ValueError(f"draw_dot(collapse={collapse!r}): use None, 'neuron' or 'layer'")
-    if collapse is not None and model is None:
+    if collapse not in (None, "none", "neuron", "layer"):
+        raise ValueError(f"draw_dot(collapse={collapse!r}): use None, 'none', 'neuron' or 'layer'")
+    if collapse in ("neuron", "layer") and model is None:
         raise ValueError(
             f"draw_dot(collapse={collapse!r}) needs the model that owns the parameters: "
             f"draw_dot(loss, model=mlp, collapse={collapse!r})"
         )
+    if model is not None and not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"draw_dot(model=...) expects a microgradx model (a Module), got {type(model).__name__}")
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ValueError(f"draw_dot(max_nodes={max_nodes!r}): must be a positive integer")
+    if grads is not None and not isinstance(grads, Mapping):
+        raise TypeError(f"draw_dot(grads=...) expects a mapping {{node: gradient}}, got {type(grads).__name__}")
+    if params is not None and not isinstance(params, Iterable):
+        raise TypeError(f"draw_dot(params=...) expects Values to colour, got {type(params).__name__}")
 
-    nodes, _ = trace(root)
-    full = len(nodes) + sum(1 for n in nodes if n._prev)  # value records + op nodes
-    note = ""
-    group_list = []
-    if collapse is None and full > max_nodes:
-        if model is None:
-            raise ValueError(
-                f"draw_dot: the graph has {full} nodes, over max_nodes={max_nodes}; Graphviz would be slow and "
-                f"the picture unreadable. Pass the model to collapse it, draw_dot(loss, model=mlp, "
-                f"collapse='neuron') or collapse='layer', or raise max_nodes."
-            )
-        for mode in ("neuron", "layer"):
-            group_list, count = _collapse(nodes, model, mode)
-            if count <= max_nodes:
-                collapse = mode
-                break
-        else:
-            raise ValueError(
-                f"draw_dot: even collapsed by layer the graph has {count} nodes, over max_nodes={max_nodes}"
-            )
-        note = f", over max_nodes={max_nodes}"
-    elif collapse is not None:
-        group_list, count = _collapse(nodes, model, collapse)
-        if not group_list:
-            raise ValueError(f"draw_dot(collapse={collapse!r}): none of the model's parameters is in this graph")
-        if count > max_nodes:
-            raise ValueError(
-                f"draw_dot(collapse={collapse!r}): {count} nodes even collapsed, over max_nodes={max_nodes}"
-                + ("; try collapse='layer'" if collapse == "neuron" else "")
-            )
-    if collapse is not None:
-        note = f"collapsed: one node per {collapse} ({full} nodes in the full graph{note})"
 
-    param_ids = {id(p) for p in (model.parameters() if model is not None else ())}
-    param_ids |= {id(p) for p in (params or ())}
+def _grad_reader(nodes: list, grads: Mapping | None):
+    """grad_of(i) for a scene's frame: `.grad`, or the given mapping's (None where unknown)."""
+
+    def grad_of(i):
+        n = nodes[i]
+        if getattr(n, "requires_grad", True) is False:
+            return None  # a Tensor constant: no gradient (and reading .grad would allocate one)
+        if grads is None:
+            return n.grad
+        return grads.get(n)
+
+    return grad_of
+
+
+def _title(plan: Scene, max_nodes: int) -> str:
+    """The note above a collapsed drawing; it counts Values, as `len(topological_order(root))` does."""
+    if plan.mode is None:
+        return ""
+    why = f"; {plan.reason}" if plan.reason else ""
+    return f"collapsed: one node per {plan.mode} ({plan.size} values in the full graph{why})"
+
+
+def _new_drawing(format: str, rankdir: str, note: str):
     drawing = drawing_class()(
         name="microgradx",
         format=format,
@@ -178,193 +185,64 @@ def draw_dot(
         edge_attr={"arrowsize": "0.6"},
     )
     drawing._jupyter_mimetype = "image/svg+xml" if format == "svg" else "image/png"
-    _emit(drawing, nodes, root, group_list, param_ids, show_grad, grads, highlight)
     return drawing
 
 
 # ---- building the DOT ------------------------------------------------------------------------
 
 
-def _collapse(nodes: list, model, mode: str) -> tuple[list, int]:
-    from .collapse import groups
-
-    found = groups(nodes, model, mode)
-    inside = {id(m) for g in found for m in g.members}
-    rest = [n for n in nodes if id(n) not in inside]
-    return found, len(found) + len(rest) + sum(1 for n in rest if n._prev)
-
-
-def _emit(dg, nodes, root, group_list, param_ids, show_grad, grads, highlight) -> None:
-    index = {id(n): i for i, n in enumerate(nodes)}
-    where = {}  # id(node) -> the DOT id that stands for it (its own record, or its (first) group's)
-    inside = {}  # group's DOT id -> ids of its members (a parameter is inside every instance of its unit)
-    for j, group in enumerate(group_list):
-        inside[f"g{j}"] = {id(m) for m in group.members}
-        for m in group.members:
-            where.setdefault(id(m), f"g{j}")
-    for n in nodes:
-        where.setdefault(id(n), f"n{index[id(n)]}")
-
-    def grad_of(n):
-        if getattr(n, "requires_grad", True) is False:
-            return None  # a Tensor constant: no gradient (and reading .grad would allocate one)
-        if grads is None:
-            return n.grad
-        try:
-            return grads[n]
-        except KeyError:
-            return None
-
-    scale = _Scale(_magnitude(grad_of(n)) for n in nodes) if show_grad else None
-
-    for j, group in enumerate(group_list):
-        size = (
-            f"{group.n_params} params, {len(group.members)} nodes" if group.n_params else f"{len(group.members)} nodes"
-        )
-        rows = [_escape(group.name), size]
-        if len(group.outputs) == 1:
-            rows += _value_rows(group.outputs[0], grad_of, show_grad)
-        else:
-            rows.append(f"{len(group.outputs)} outputs")
-        attrs = {"shape": "record", "style": "filled,rounded"}
-        attrs["fillcolor"] = OUTPUT if any(o is root for o in group.outputs) else GROUP
-        if highlight is not None and id(highlight) in inside[f"g{j}"]:
-            attrs.update(color=_hex(EDGE_HOT), penwidth="3")
-        dg.node(f"g{j}", "{ " + " | ".join(rows) + " }", **attrs)
-
-    for n in nodes:
-        i = index[id(n)]
-        if where[id(n)] != f"n{i}":
+def emit_dot(dg, plan: Scene, frame: Frame, *, fixed: bool = False) -> None:
+    """The scene's boxes and edges into `dg`, with `frame`'s numbers (`fixed`: every number as wide as the
+    widest, so a live drawing keeps its layout while they change)."""
+    texts = iter(frame.texts)
+    for b, box in enumerate(plan.boxes):
+        attrs = _highlight(b == frame.hot)
+        if box.kind == "op":
+            dg.node(box.name, _escape(box.rows[0]), **OP_STYLE, **attrs)
             continue
-        rows = ([_escape(n.label)] if n.label else []) + _value_rows(n, grad_of, show_grad)
-        attrs = {"shape": "record", "style": "filled", "fillcolor": _fill(n, root, param_ids)}
-        if highlight is not None and n is highlight:
-            attrs.update(color=_hex(EDGE_HOT), penwidth="3")
-        dg.node(f"n{i}", "{ " + " | ".join(rows) + " }", **attrs)
-        if n._prev:
-            dg.node(
-                f"n{i}op",
-                _escape(n._op or "?"),
-                shape="ellipse",
-                style="filled",
-                fillcolor=OP,
-                fontsize="10",
-                margin="0.02,0.02",
-                height="0.3",
-            )
-            dg.edge(f"n{i}op", f"n{i}", **_edge_style(scale, grad_of(n)))
-
-    edges: dict = {}  # (source, target[, k]) -> largest |grad| carried; parallel edges only between values
-    for n in nodes:
-        target = where[id(n)]
-        if target[0] == "n":
-            target += "op"
-        for k, child in enumerate(n._prev):
-            source = where[id(child)]
-            if source == where[id(n)] or id(child) in inside.get(where[id(n)], ()):
-                continue  # inside one group
-            key = (source, target) if "g" in (source[0], target[0]) else (source, target, index[id(n)], k)
-            g = _magnitude(grad_of(_carrier(child, group_list, where)))
-            edges[key] = g if key not in edges else _max(edges[key], g)
-    for (source, target, *_), g in edges.items():
-        dg.edge(source, target, **_edge_style(scale, g))
+        label = _record(box.rows, texts, fixed)
+        style = "filled,rounded" if box.kind == "group" else "filled"
+        dg.node(box.name, label, shape="record", style=style, fillcolor=box.fill, **attrs)
+    for e, edge in enumerate(plan.edges):
+        dg.edge(plan.boxes[edge.source].name, plan.boxes[edge.target].name, **_shade(frame.edges[e]))
 
 
-def _max(a, b):
-    return b if a is None else a if b is None else max(a, b)
+OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": OP, "fontsize": "10", "margin": "0.02,0.02"}
+OP_STYLE["height"] = "0.3"
+PIC_FIELD = "\\n".join(["________"] * 3)  # the room a picture of an array takes in its record
 
 
-def _carrier(child, group_list, where):
-    """The node whose gradient an edge out of `child`'s record carries (a group's: its output)."""
-    name = where[id(child)]
-    if name.startswith("g"):
-        outputs = group_list[int(name[1:])].outputs
-        return child if any(o is child for o in outputs) else outputs[-1]
-    return child
+def _record(rows, texts, fixed: bool) -> str:
+    fields, stack, open_stack = [], 0, False
+    for row in rows:
+        if row.kind == "text":
+            text = _escape(row.text)
+        elif row.kind in ("pic", "gpic"):
+            text = PIC_FIELD
+        else:
+            text = next(texts)
+            text = row.kind + " " + ("+-" if row.stack else "") + NUMBER if fixed else _escape(text)
+        if row.stack != stack and open_stack:
+            fields[-1] += " }"
+            open_stack = False
+        if row.stack and row.stack != stack:
+            text, open_stack = "{ " + text, True
+        stack = row.stack
+        fields.append(text)
+    if open_stack:
+        fields[-1] += " }"
+    return "{ " + " | ".join(fields) + " }"
 
 
-def _value_rows(n, grad_of, show_grad) -> list[str]:
-    data = n.data
-    if show_grad and getattr(n, "requires_grad", True) is False:
-        return _value_rows(n, grad_of, False) + ["no grad"]
-    if isinstance(data, np.ndarray) and data.ndim > 0:
-        rows = ["shape " + "x".join(map(str, data.shape)), "data " + _summary(data)]
-        if show_grad:
-            g = grad_of(n)
-            rows.append("grad " + ("?" if g is None else _summary(np.asarray(g))))
-        return rows
-    rows = [f"data {_num(data)}"]
-    if show_grad:
-        g = grad_of(n)
-        rows.append("grad ?" if g is None else f"grad {_num(g)}")
-    return rows
+def _highlight(on: bool) -> dict:
+    return {"color": hex_colour(EDGE_HOT), "penwidth": "3"} if on else {}
 
 
-def _summary(a: np.ndarray) -> str:
-    """A few numbers for an array: mean, std and range (the numbers themselves when there are at most 3).
-
-    Labels stay ASCII, so every Graphviz build measures them alike."""
-    if a.size == 0:
-        return "(empty)"
-    if a.size <= 3:
-        return "[" + ", ".join(_num(x) for x in a.ravel()) + "]"
-    return f"mean {_num(a.mean())} std {_num(a.std())}, range [{_num(a.min())}, {_num(a.max())}]"
-
-
-def _num(x) -> str:
-    """Four decimals, as micrograd; tiny and huge numbers in scientific notation so they don't read as 0."""
-    x = float(x)
-    if x == 0:
-        return "0.0000"  # also -0.0
-    return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 or not math.isfinite(x) else f"{x:.4e}"
-
-
-def _fill(n, root, param_ids) -> str:
-    if n is root:
-        return OUTPUT
-    if n._prev:
-        return OTHER
-    if id(n) in param_ids or getattr(n, "requires_grad", False) is True:
-        return PARAM
-    return INPUT
-
-
-def _magnitude(g) -> float | None:
-    """|grad| of a node (largest entry for an array); None when unknown."""
-    if g is None:
-        return None
-    if type(g) is float:
-        return abs(g)
-    g = np.abs(np.asarray(g, dtype=float))
-    return float(g.max()) if g.size else 0.0
-
-
-class _Scale:
-    """Maps |grad| to 0..1 on a log scale: 1 for the largest finite |grad|, 0 for 10^-DECADES of it or less."""
-
-    def __init__(self, magnitudes: Iterable):
-        finite = [m for m in magnitudes if m is not None and math.isfinite(m)]
-        self.top = max(finite, default=0.0)
-
-    def __call__(self, g) -> float:
-        m = _magnitude(g)
-        if m is None or m == 0 or self.top == 0:
-            return 0.0
-        if not math.isfinite(m):
-            return 1.0  # inf or NaN: as hot as it gets, so it is seen
-        return min(1.0, max(0.0, 1.0 + math.log10(m / self.top) / DECADES))
-
-
-def _edge_style(scale, g) -> dict:
-    if scale is None:
+def _shade(style) -> dict:
+    if style is None:
         return {}
-    t = scale(g)
-    rgb = tuple(round(c + (h - c) * t) for c, h in zip(EDGE_COLD, EDGE_HOT))
-    return {"color": _hex(rgb), "penwidth": f"{1 + 2 * t:.2f}"}
-
-
-def _hex(rgb) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
+    colour, width = style
+    return {"color": colour, "penwidth": f"{width:.2f}"}
 
 
 def _escape(text: str) -> str:

@@ -26,7 +26,7 @@ from operator import attrgetter
 import numpy as np
 
 from . import im2col
-from .engine import _creation, _Gradients
+from .engine import CONSTANT, _creation, _Gradients
 
 __all__ = ["Tensor", "linear", "conv2d", "max_pool2d"]
 
@@ -636,14 +636,18 @@ def _lift(other, like: Tensor, op: str) -> Tensor:
     if isinstance(other, Tensor):
         return other
     if type(other) is float or (type(other) is int and -(2**53) <= other <= 2**53):  # the usual constant
-        return Tensor._leaf(np.array(other, dtype=like.data.dtype))
+        const = Tensor._leaf(np.array(other, dtype=like.data.dtype))
+        const._op = CONSTANT  # marked, so a drawing groups it with its op
+        return const
     if isinstance(other, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(other, bool):
         kind = np.asarray(other).dtype.kind
         try:
             data = _as_array(other, f"Tensor {op}", like.data.dtype if kind in "biu" or np.ndim(other) == 0 else None)
         except TypeError:
             raise TypeError(f"unsupported operand for {op}: Tensor {op} {type(other).__name__} {other!r}") from None
-        return Tensor._leaf(data)
+        const = Tensor._leaf(data)
+        const._op = CONSTANT  # marked, so a drawing groups it with its op
+        return const
     raise TypeError(f"unsupported operand for {op}: Tensor {op} {type(other).__name__} {other!r}")
 
 

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from microgradx import MLP, Neuron, Value
 from microgradx import drawing as drawing_module
 from microgradx import graph as G
-from microgradx.engine import topological_order
+from microgradx import scene as S
+from microgradx.collapse import groups as collapse_groups
+from microgradx.engine import CONSTANT, topological_order
 from microgradx.losses import l2_penalty
 
 NODE = re.compile(r'^\t(\w+) \[label=("(?:[^"\\]|\\.)*"|[^ \]]+)(.*)\]$')
@@ -105,10 +107,14 @@ def test_parameters_inputs_and_output_have_their_own_colours():
     nodes, _ = parse(G.draw_dot(out, model=model).source)
     order = topological_order(out)
     fill = {id(n): attr(nodes[f"n{i}"][1], "fillcolor") for i, n in enumerate(order)}
-    assert {fill[id(p)] for p in model.parameters()} == {G.PARAM}
-    assert {fill[id(v)] for v in x} == {G.INPUT}
-    assert fill[id(out)] == G.OUTPUT
-    assert len({G.PARAM, G.INPUT, G.OUTPUT, G.OTHER}) == 4
+    assert {fill[id(p)] for p in model.parameters()} == {S.PARAM}
+    assert {fill[id(v)] for v in x} == {S.INPUT}
+    assert fill[id(out)] == S.OUTPUT
+    assert {fill[id(n)] for n in order if n._prev and n is not out} == {S.OTHER}  # sums and products
+    nodes, _ = parse(G.draw_dot(out, params=[x[0]]).source)  # no model: params= picks what is blue
+    assert attr(nodes[f"n{order.index(x[0])}"][1], "fillcolor") == S.PARAM
+    assert attr(nodes[f"n{order.index(x[1])}"][1], "fillcolor") == S.INPUT
+    assert {attr(nodes[f"n{order.index(p)}"][1], "fillcolor") for p in model.parameters()} == {S.INPUT}
 
 
 def test_show_grad_false_hides_gradients_and_shading():
@@ -125,9 +131,9 @@ def test_edges_are_shaded_by_grad_magnitude_on_a_log_scale():
     nodes, edges = parse(G.draw_dot(z).source)
     width = {s: float(attr(a, "penwidth")) for s, d, a in edges}
     colour = {s: attr(a, "color") for s, d, a in edges}
-    assert width["n0"] == 3.0 and colour["n0"] == G._hex(G.EDGE_HOT)  # x: the largest |grad|
-    assert width["n3"] == pytest.approx(1 + 2 * (1 - 3 / G.DECADES))  # y: 10^-3 of it
-    assert G._Scale([1.0])(1e-9) == 0.0 and G._Scale([2.0])(math.nan) == 1.0
+    assert width["n0"] == 3.0 and colour["n0"] == S.hex_colour(S.EDGE_HOT)  # x: the largest |grad|
+    assert width["n3"] == pytest.approx(1 + 2 * (1 - 3 / S.DECADES))  # y: 10^-3 of it
+    assert S._Scale([1.0])(1e-9) == 0.0 and S._Scale([2.0])(math.nan) == 1.0
 
 
 def test_tensor_nodes_show_shape_and_summary_not_every_number():
@@ -138,9 +144,10 @@ def test_tensor_nodes_show_shape_and_summary_not_every_number():
     out = (w @ x).sum()
     out.backward()
     records, _ = parse(G.draw_dot(out).source)
-    assert records["n0"][0] == "{ w | shape 3x4 | data mean 5.5000 std 3.4521, range [0.0000, 11.0000] | grad " + (
-        "mean 2.0000 std 0.0000, range [2.0000, 2.0000] }"
-    )
+    pic = G.PIC_FIELD.replace("\\\\", "\\")
+    assert records["n0"][0] == f"{{ w | shape 3x4 | {{ data +-11.0000 | {pic} }} | {{ grad +-2.0000 | {pic} }} }}"
+    assert S.picture(w.data) == (3, 4, "klmnoppqrstu")  # 0..11 in eleven shades over white (k)
+    assert S.picture(w.grad)[2] == "u" * 12
     assert "no grad" in records["n1"][0] and "shape 4x2" in records["n1"][0]  # a constant has no gradient
     assert records["n3"][0] == "{ data 132.0000 | grad 1.0000 }"
     assert "4.0000, 4.0000" not in G.draw_dot(out).source  # no array printed in full
@@ -282,7 +289,7 @@ def test_neuron_groups_are_exactly_the_nodes_each_forward_call_made(samples):
     loss = loss + penalty
     loss.backward()
     nodes = topological_order(loss)
-    groups = G._collapse(nodes, model, "neuron")[0]
+    groups = collapse_groups(nodes, model, "neuron")
     assert len(groups) == 7 * samples + 1
     units = {f"Neuron {li}.{ni}": n for li, layer in enumerate(model.layers) for ni, n in enumerate(layer.neurons)}
     for group in groups:
@@ -296,7 +303,7 @@ def test_neuron_groups_are_exactly_the_nodes_each_forward_call_made(samples):
     assert groups[-1].outputs == (penalty,)
     inside = {id(m) for g in groups for m in g.members}
     outside = [n for n in nodes if id(n) not in inside]
-    assert loss in outside and all(n._op in ("", "+", "**2") for n in outside)  # the loss's own nodes
+    assert loss in outside and all(n._op in ("", CONSTANT, "+", "**2") for n in outside)  # the loss's own nodes
     assert len(outside) == 1 + 4 * samples + 1  # zero; per sample the constant -1, + (-1), **2, + to the sum; loss
 
 
@@ -326,7 +333,7 @@ def test_large_graph_is_refused_without_a_model_and_collapsed_with_one():
     with pytest.raises(ValueError, match=r"over max_nodes=500.*collapse='neuron'"):
         G.draw_dot(out)
     source = G.draw_dot(out, model=model).source
-    assert "collapsed: one node per neuron" in source and "over max_nodes=500" in source
+    assert "collapsed: one node per neuron (1009 values in the full graph" in source and "over max_nodes=500" in source
     assert len(re.findall(r"^\tg\d+ \[", source, flags=re.M)) == 33
     assert "collapsed: one node per layer" in G.draw_dot(out, model=model, max_nodes=10).source
     with pytest.raises(ValueError, match="try collapse='layer'"):
