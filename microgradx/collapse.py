@@ -147,7 +147,7 @@ class _Graph:
         """Each instance's output and nodes, earliest first, merged by unit (or layer) and instance number."""
         merged: dict[tuple, list] = {}  # (unit or layer path, instance number) -> [(output, members, unit)]
         count = [0] * len(units)
-        for i, k in sorted((i, k) for k in range(len(units)) for i in completions[k]):
+        for i, k in sorted((i, u) for u in range(len(units)) for i in completions[u]):
             unit = units[k]
             out = _output(self.nodes, i, unit.module, self.consumers)
             members = self.walk_back(out, needs[k])

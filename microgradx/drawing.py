@@ -46,7 +46,12 @@ def drawing_class():
         raise ImportError('drawing graphs needs the graphviz package: pip install "microgradx[widgets]"') from None
 
     class Drawing(graphviz.Digraph):
-        """A `graphviz.Digraph` whose rendering errors say how to install Graphviz, with `save(path)`."""
+        """A `graphviz.Digraph` whose rendering errors say how to install Graphviz, with `save(path)`.
+
+        `picture`, when set, paints the SVG shown in a notebook and saved as .svg (from `dot`'s layout:
+        scaled to fit its column, arrays drawn as pictures); `pipe()` is always Graphviz's own output."""
+
+        picture = None
 
         def pipe(self, format=None, *args, **kwargs):
             try:
@@ -68,7 +73,10 @@ def drawing_class():
             """``save("g.svg")``/``("g.png")`` renders the picture; another suffix writes the DOT source."""
             suffix = Path(filename).suffix.lower() if filename is not None else ""
             if suffix in (".svg", ".png") and directory is None and skip_existing is False:
-                Path(filename).write_bytes(self.pipe(format=suffix[1:]))
+                if suffix == ".svg" and self.picture is not None:
+                    Path(filename).write_text(self.picture(), encoding="utf-8")
+                else:
+                    Path(filename).write_bytes(self.pipe(format=suffix[1:]))
                 return str(filename)
             return super().save(filename, directory=directory, skip_existing=skip_existing)
 
@@ -78,6 +86,8 @@ def drawing_class():
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:
+                if self.picture is not None and self._jupyter_mimetype == "image/svg+xml":
+                    return {"image/svg+xml": self.picture()}
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except GraphvizNotFound as e:  # a notebook shows the advice and the source, not a traceback
                 return {"text/plain": f"{e}\n\n{self.source}"}

@@ -125,10 +125,17 @@ def draw_dot(
         )
     position = {id(n): i for i, n in enumerate(nodes)}
     frame = plan.frame(nodes, _grad_reader(nodes, grads) if show_grad else None, position.get(id(highlight), -1))
-    drawing = _new_drawing(format, rankdir, _title(plan, max_nodes))
+    drawing = new_drawing(format, rankdir, _title(plan, max_nodes))
     emit_dot(drawing, plan, frame)
     drawing.plan, drawing.frame = plan, frame
+    drawing.picture = lambda: _picture(drawing, plan, nodes, frame)
     return drawing
+
+
+def _picture(drawing, plan: Scene, nodes: list, frame: Frame) -> str:
+    from .layout import Layout  # painted from `dot`'s layout of this very drawing
+
+    return Layout.of(drawing, plan, nodes).svg(frame)
 
 
 def _check_arguments(root, rankdir, format, model, collapse, max_nodes, grads, params) -> None:
@@ -176,7 +183,7 @@ def _title(plan: Scene, max_nodes: int) -> str:
     return f"collapsed: one node per {plan.mode} ({plan.size} values in the full graph{why})"
 
 
-def _new_drawing(format: str, rankdir: str, note: str):
+def new_drawing(format: str, rankdir: str, note: str):
     drawing = drawing_class()(
         name="microgradx",
         format=format,

@@ -7,6 +7,7 @@ of the same shape, or after a training step). Its `frame` is what changes from o
 the numbers, the pictures of arrays, the edge shading and the highlighted box.
 
 >>> from microgradx import Value
+>>> from microgradx.engine import topological_order
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> scene = plan(topological_order(a * b))
 >>> [box.name for box in scene.boxes], scene.mode
@@ -22,9 +23,21 @@ from typing import NamedTuple
 import numpy as np
 
 from .collapse import IndexGroup, index_groups
-from .engine import topological_order
 
-__all__ = ["Scene", "Box", "Row", "Edge", "Frame", "plan", "op_name", "num", "picture", "palette", "MAX_NODES"]
+__all__ = [
+    "Scene",
+    "Box",
+    "Row",
+    "Edge",
+    "Frame",
+    "plan",
+    "op_name",
+    "num",
+    "picture",
+    "palette",
+    "picture_shape",
+    "MAX_NODES",
+]
 
 MAX_NODES = 500  # more drawn nodes than this are not handed to `dot`: it gets slow and nobody can read it
 MAX_WIDTH = 3600  # points (1/72 in): a wider drawing is collapsed when it can be (unreadable scaled to a page)
@@ -76,8 +89,9 @@ class Frame(NamedTuple):
 class Scene:
     """The boxes, op nodes and edges of one graph structure; see the module docstring."""
 
-    def __init__(self, nodes: list, groups: list[IndexGroup], mode: str | None, params=(), show_grad=True):
+    def __init__(self, nodes: list, groups: list[IndexGroup], mode: str | None, params=(), show_grad=True, fuse=None):
         self.mode, self.groups, self.show_grad = mode, groups, show_grad
+        self.fuse = fuse  # (first, name): the nodes from `first` up to the root drawn as one op, e.g. "hinge"
         self.reason = ""  # why `plan` collapsed it, when it chose to
         self.size = len(nodes)
         self.signature = _signature(nodes)
@@ -88,7 +102,10 @@ class Scene:
         self._add_groups(nodes)
         self._add_values(nodes)
         self.edges = self._edges(nodes)
-        self.slots = [(b, r) for b, box in enumerate(self.boxes) if box.kind != "op" for r in box.rows if r.kind != "text"]
+        self.carriers = sorted({e.carrier for e in self.edges})
+        self.slots = [  # every row that changes between frames, in drawing order
+            (b, r) for b, box in enumerate(self.boxes) if box.kind != "op" for r in box.rows if r.kind != "text"
+        ]
 
     # ---- building -----------------------------------------------------------------------------------
 
@@ -108,15 +125,23 @@ class Scene:
                     self.where[m] = len(self.boxes) - 1
 
     def _add_values(self, nodes: list) -> None:
+        root = len(nodes) - 1
+        first, name = self.fuse or (root, "")
+        fused = [i for i in range(first, root) if self.where[i] < 0]
         for i, n in enumerate(nodes):
-            if self.where[i] >= 0:
+            if self.where[i] >= 0 or first <= i < root:
                 continue
             rows = ([Row("text", text=n.label)] if n.label else []) + self._value_rows(nodes, i)
             self.where[i] = len(self.boxes)
             self.boxes.append(Box(f"n{i}", "value", tuple(rows), frozenset((i,)), self._fill(nodes, i)))
             if n._prev:
+                inside = (i, *fused) if i == root else (i,)
                 self.op_box[i] = len(self.boxes)
-                self.boxes.append(Box(f"n{i}op", "op", (op_name(n),), frozenset((i,)), OP))
+                self.boxes.append(
+                    Box(f"n{i}op", "op", (name if i == root and name else op_name(n),), frozenset(inside), OP)
+                )
+        for i in fused:  # the loss's own ops, drawn as one
+            self.where[i] = self.op_box.get(root, self.where[root])
 
     def _value_rows(self, nodes: list, i: int) -> list[Row]:
         n = nodes[i]
@@ -125,7 +150,8 @@ class Scene:
             rows = [Row("text", text="shape " + "x".join(map(str, n.data.shape))), Row("data", i, stack=1)]
             rows.append(Row("pic", i, stack=1))
             if self.show_grad:
-                rows += [Row("text", text="no grad")] if constant else [Row("grad", i, stack=2), Row("gpic", i, stack=2)]
+                grad = [Row("grad", i, stack=2), Row("gpic", i, stack=2)]
+                rows += [Row("text", text="no grad")] if constant else grad
             return rows
         rows = [Row("data", i)]
         if self.show_grad:
@@ -152,7 +178,7 @@ class Scene:
             for k, child in enumerate(n._prev):
                 c = index[id(child)]
                 source = self.where[c]
-                if source == box:
+                if source in (box, target):
                     continue  # inside one group (a parameter is inside every instance of its unit)
                 if self.boxes[target].kind == "group" and c in self.boxes[target].members:
                     continue
@@ -188,9 +214,9 @@ class Scene:
             else:
                 texts.append(row.kind + " " + ("?" if value is None else _number_text(value)))
         edges = [None] * len(self.edges)
-        if self.show_grad and grad_of is not None:
-            magnitudes = [_magnitude(grad_of(i)) for i in range(self.size)]
-            scale = _Scale(magnitudes)
+        if self.show_grad and grad_of is not None:  # shaded relative to the largest |grad| an edge carries
+            magnitudes = {c: _magnitude(grad_of(c)) for c in self.carriers}
+            scale = _Scale(magnitudes.values())
             edges = [_edge_style(scale(magnitudes[e.carrier])) for e in self.edges]
         hot = self.where[highlight] if highlight >= 0 else -1
         return Frame(texts, pics, edges, hot)
@@ -232,18 +258,20 @@ def plan(
     max_width: float = MAX_WIDTH,
     rankdir: str = "LR",
     who: str = "draw_dot",
+    fuse: tuple[int, str] | None = None,
 ) -> Scene:
     """The scene of `nodes`: collapsed as asked, or (`collapse=None`) only if it is too big to draw.
 
     Too big is over `max_nodes` drawn nodes, or wider than `max_width` points: each is tried in turn,
-    the full graph, one node per neuron, one per layer. `collapse='none'` draws every node."""
+    the full graph, one node per neuron, one per layer. `collapse='none'` draws every node. `fuse`
+    (first, name) draws the nodes from position `first` up to the root as one op called `name`."""
     params = [*(model.parameters() if model is not None else ()), *params]
 
     def scene(mode):
         found = index_groups(nodes, model, mode) if mode else []
         if mode and not found:
             raise ValueError(f"{who}(collapse={mode!r}): none of the model's parameters is in this graph")
-        return Scene(nodes, found, mode, params, show_grad)
+        return Scene(nodes, found, mode, params, show_grad, fuse)
 
     if collapse is not None:
         chosen = scene(None if collapse == "none" else collapse)
@@ -299,22 +327,31 @@ def num(x) -> str:
     return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 or not math.isfinite(x) else f"{x:.4e}"
 
 
+def picture_shape(shape: tuple) -> tuple[int, int]:
+    """(rows, cols) of the picture of an array of `shape`: a vector is one row; at most PIC_CELLS a side."""
+    size = math.prod(shape)
+    rows = shape[0] if len(shape) >= 2 else 1
+    cols = size // rows if rows else 0
+    return min(rows, PIC_CELLS), min(cols, PIC_CELLS)
+
+
 def picture(a) -> tuple[int, int, str]:
     """An array as a small heatmap: (rows, cols, one letter per cell), scaled by its largest |entry|."""
     if a is None:
         return (0, 0, "")
     a = np.asarray(a, dtype=float)
     a = a.reshape(1, -1) if a.ndim < 2 else a.reshape(a.shape[0], -1)
-    if a.shape[0] > PIC_CELLS or a.shape[1] > PIC_CELLS:  # sample evenly: every row and column kept in spirit
-        rows = np.linspace(0, a.shape[0] - 1, min(a.shape[0], PIC_CELLS)).round().astype(int)
-        cols = np.linspace(0, a.shape[1] - 1, min(a.shape[1], PIC_CELLS)).round().astype(int)
-        a = a[np.ix_(rows, cols)]
+    rows, cols = picture_shape(a.shape)
+    if (rows, cols) != a.shape:  # sample rows and columns evenly
+        r = np.linspace(0, a.shape[0] - 1, rows).round().astype(int)
+        c = np.linspace(0, a.shape[1] - 1, cols).round().astype(int)
+        a = a[np.ix_(r, c)]
     with np.errstate(all="ignore"):
         finite = np.where(np.isfinite(a), a, np.sign(np.nan_to_num(a)))
         top = np.abs(finite).max() if finite.size else 0.0
         level = np.rint(finite / top * LEVELS) if top > 0 else np.zeros_like(finite)
     codes = (level.astype(int) + LEVELS).ravel()
-    return (a.shape[0], a.shape[1], "".join(chr(97 + c) for c in codes))
+    return (rows, cols, "".join(chr(97 + c) for c in codes))
 
 
 def palette() -> list[str]:
@@ -373,4 +410,3 @@ def _box_width(box: Box) -> float:
         key = ("stack", r.stack) if r.stack else k
         stacks[key] = max(stacks.get(key, 0), 5.5 * chars + 16)
     return sum(stacks.values())
-

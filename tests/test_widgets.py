@@ -63,8 +63,8 @@ def test_graph_widget_replays_the_backward_pass_node_by_node(dot_program):
     assert "grad -2.0000" in svg_text(graph) and "grad 2.0000" in svg_text(graph) and "grad ?" not in svg_text(graph)
     graph.forward_button.click()
     assert graph.position == -1 and "grad ?" in svg_text(graph)
-    graph.slider.value = 1  # the replay slider (driven by the Play widget in a browser)
-    assert graph.current is seen[1]
+    graph.slider.value = 2  # the replay slider (driven by the Play widget in a browser) counts arrived gradients
+    assert graph.current is seen[1] and "backward</b> 2/4" in graph.caption.value
     assert root.grad == 0.0 and a.grad == 0.0  # replaying changes no .grad
 
 
@@ -79,10 +79,11 @@ def test_graph_widget_on_a_model_collapses_large_graphs_and_follows_training(dot
     Trainer(model, "hinge", "sgd", data, lr=0.5).fit(1)
     graph.update()
     assert graph.svg.value != before
-    graph.sample.value = 5
-    assert "loss" in graph.caption.value or "backward" in graph.caption.value
+    graph.sample.value = 5  # another sample, same structure: the replay stays at the end, the caption agrees
+    n = len(graph.stops)
+    assert graph.position == n - 1 and graph.slider.value == n and f"backward</b> {n}/{n}" in graph.caption.value
     tensor_graph = GraphWidget(model=build_model(2, [4], seed=0), data=data)  # a few array ops: not collapsed
-    assert tensor_graph.mode is None and "linear" in tensor_graph.svg.value
+    assert tensor_graph.mode is None and "@ + bias" in svg_text(tensor_graph) and "hinge" in svg_text(tensor_graph)
     tensor_graph.all_button.click()
     assert "grad ?" not in svg_text(tensor_graph)
 

@@ -1,19 +1,28 @@
-"""`GraphWidget`: the computation graph of an expression, or of a model's loss on one sample, with a
-backward replay: forward first, then the gradient arriving at one node after another, as on a whiteboard."""
+"""`GraphWidget`: the computation graph of an expression, or of a model's loss on one sample, live.
+
+The graph is laid out once per structure (model, sample, collapse level) and then only repainted: a
+training step changes its numbers, colours and shading, never where its boxes are. A backward replay
+shows the gradient arriving at one node after another, as on a whiteboard, and ends on the full state."""
 
 from __future__ import annotations
 
 import contextlib
-import re
+from html import escape
 
 import ipywidgets as widgets
 import numpy as np
 
 from microgradx import losses
-from microgradx.engine import Value
-from microgradx.graph import MAX_NODES, backward_steps, draw_dot
+from microgradx.engine import CONSTANT, Value, topological_order
+from microgradx.graph import MAX_NODES, backward_steps
+from microgradx.layout import live_layout
+from microgradx.scene import op_name, plan
+
+from .graph_view import GraphView
 
 __all__ = ["GraphWidget", "sample_loss"]
+
+REPLAY_SECONDS = 6.0  # a whole replay takes about this long in the browser (each node at least 60 ms)
 
 
 def sample_loss(model, data, i: int, loss: str = "hinge"):
@@ -50,12 +59,27 @@ def sample_loss(model, data, i: int, loss: str = "hinge"):
 
 
 class GraphWidget:
-    """The graph of `root` (a Value or a scalar Tensor), or of `model`'s loss on sample `sample` of `data`.
+    """The graph of `root` (a Value or a Tensor), or of `model`'s loss on sample `sample` of `data`, live.
 
-    Buttons replay the backward pass: "forward" shows data only, "backward step" lets the next node
-    receive its gradient (outlined in red), "all" shows every gradient. Graphs over `max_nodes` are
-    collapsed to one node per neuron (or layer), and the replay then steps over what is drawn. In model
-    mode, `update()` re-traces with the current weights (the dashboard calls it after a step).
+    What is drawn is decided once per structure: a graph too big or too wide for the page is collapsed
+    to one node per neuron (or layer) when a model is given (`collapse` forces a level, 'none' draws every
+    node), and laid out once by Graphviz. Frames then change only numbers, pictures and colours, in the
+    browser (`view`, an anywidget); `dot` is not called again until the structure changes.
+
+    The API a dashboard uses, from any thread, between two training steps:
+
+    - ``update()``: re-trace the loss with the current weights and repaint (cheap, layout-stable). The
+      replay keeps its position; outside a replay the drawing shows every gradient.
+    - ``replay()``: when the "replay" toggle (``replay_toggle``) is on, play the last traced backward pass
+      node by node in the browser (about REPLAY_SECONDS), ending on the full state; off, do nothing.
+    - ``set_model(model, data)``: follow a rebuilt model and dataset.
+    - ``guard``: a context manager held while the model is read (the dashboard's "between two steps").
+    - ``widget``: the ipywidgets box to place in a layout.
+
+    Buttons replay by hand: "forward" shows data only, "backward step" lets the next node receive its
+    gradient (outlined in red), "all" shows every gradient; the slider counts arrived gradients, as the
+    caption does. "1:1" shows the drawing at full size in a scrolling box that follows the highlight;
+    otherwise it is scaled to the width of its column.
 
     >>> from microgradx import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -76,44 +100,51 @@ class GraphWidget:
         rankdir: str = "LR",
         max_nodes: int = MAX_NODES,
     ):
-        if (root is None) == (model is None or data is None):
-            raise ValueError("GraphWidget: give either an expression `root`, or both `model` and `data`")
-        if collapse is not None and model is None:
-            raise ValueError(f"GraphWidget(collapse={collapse!r}) needs the model that owns the parameters")
+        _check_arguments(root, model, data, sample, collapse)
         self.model, self.data, self.loss = model, data, loss
         self.collapse, self.rankdir, self.max_nodes = collapse, rankdir, max_nodes
         # held while the model's numbers are read (traced, drawn); a dashboard sets it to "between two steps"
         self.guard = contextlib.nullcontext
-        self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto", max_width="100%"))
-        self.svg.add_class("mgx-graph")
-        self.caption = widgets.HTML()
-        self.caption.add_class("mgx-graph-caption")
-        self.forward_button = widgets.Button(description="forward", icon="fast-backward", tooltip="Data only")
-        self.back_button = widgets.Button(description="", icon="step-backward", tooltip="One node back")
-        self.step_button = widgets.Button(description="backward step", icon="step-forward", tooltip="Next gradient")
-        self.all_button = widgets.Button(description="all", icon="fast-forward", tooltip="Every gradient")
-        self.slider = widgets.IntSlider(min=-1, max=0, value=-1, description="replay", continuous_update=False)
-        self.player = widgets.Play(min=-1, max=0, value=-1, interval=400, description="play the replay")
-        widgets.jslink((self.player, "value"), (self.slider, "value"))
-        self.step_button.add_class("mgx-graph-step")
-        self.forward_button.on_click(lambda _: self.show(-1))
-        self.back_button.on_click(lambda _: self.show(self.position - 1))
-        self.step_button.on_click(lambda _: self.backward_step())
-        self.all_button.on_click(lambda _: self.show(len(self.stops) - 1))
-        self.slider.observe(lambda change: self.show(change["new"]), "value")
+        self.plan = self.layout = None
+        self.position = -1
+        self._make_controls()
         rows = [
             widgets.HBox([self.forward_button, self.back_button, self.step_button, self.all_button]),
-            widgets.HBox([self.player, self.slider]),
+            widgets.HBox([self.player, self.slider, self.replay_toggle, self.full_size]),
         ]
         if model is not None:
             self.sample = widgets.BoundedIntText(value=sample, min=0, max=len(data.X) - 1, description="sample")
             self.sample.add_class("mgx-graph-sample")
             self.sample.observe(lambda _: self.update(), "value")
             rows.insert(0, self.sample)
-        self.widget = widgets.VBox([*rows, self.caption, self.svg])
+        self.widget = widgets.VBox([*rows, self.caption, self.view], layout=widgets.Layout(max_width="100%"))
         self.widget.add_class("mgx-graph-widget")
-        self.position = -1
-        self.set_root(root) if root is not None else self.update()
+        self.set_root(root if root is not None else self._trace())
+
+    def _make_controls(self) -> None:
+        self.view = GraphView(layout=widgets.Layout(max_width="100%"))
+        self.view.add_class("mgx-graph")
+        self.svg = self.view  # `svg.value` is the SVG as shown
+        self.caption = widgets.HTML()
+        self.caption.add_class("mgx-graph-caption")
+        self.forward_button = widgets.Button(description="forward", icon="fast-backward", tooltip="Data only")
+        self.back_button = widgets.Button(description="", icon="step-backward", tooltip="One node back")
+        self.step_button = widgets.Button(description="backward step", icon="step-forward", tooltip="Next gradient")
+        self.all_button = widgets.Button(description="all", icon="fast-forward", tooltip="Every gradient")
+        # the slider counts arrived gradients, as the caption does: 0 is the forward pass, k is "backward k/n"
+        self.slider = widgets.IntSlider(min=0, max=0, value=0, description="replay", continuous_update=False)
+        self.player = widgets.Play(min=0, max=0, value=0, interval=400, description="play the replay")
+        widgets.jslink((self.player, "value"), (self.slider, "value"))
+        self.replay_toggle = widgets.ToggleButton(value=True, description="replay", tooltip="Replay each step")
+        self.full_size = widgets.ToggleButton(value=False, description="1:1", tooltip="Full size, scrolling")
+        widgets.link((self.full_size, "value"), (self.view, "fit"), transform=(lambda v: not v, lambda v: not v))
+        self.step_button.add_class("mgx-graph-step")
+        self.replay_toggle.add_class("mgx-graph-replay")
+        self.forward_button.on_click(lambda _: self.show(-1))
+        self.back_button.on_click(lambda _: self.show(self.position - 1))
+        self.step_button.on_click(lambda _: self.backward_step())
+        self.all_button.on_click(lambda _: self.show(len(self.stops) - 1))
+        self.slider.observe(lambda change: self.show(change["new"] - 1), "value")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -128,16 +159,25 @@ class GraphWidget:
     # ---- what is drawn ------------------------------------------------------------------------------
 
     def update(self) -> None:
-        """Model mode: trace the loss on the chosen sample again with the current weights, keep the replay position."""
+        """Model mode: trace the loss on the chosen sample again with the current weights and repaint.
+
+        Cheap when the structure is the same (no `dot`, no new layout). It shows every gradient of the new
+        trace, unless a replay is playing: that one goes on, on the new numbers."""
         if self.model is None:
             raise ValueError("GraphWidget.update() re-traces a model; for an expression call set_root(new_root)")
-        with self.guard():
-            self.set_root(sample_loss(self.model, self.data, self.sample.value, self.loss), keep_position=True)
+        playing = self.player.playing
+        self._retrace(self._trace())
+        self._jump(self.position if playing else len(self.stops) - 1)
+
+    def _trace(self):
+        with self.guard(), np.errstate(all="ignore"):  # a diverging model: the dashboard says so, not NumPy
+            return sample_loss(self.model, self.data, self.sample.value, self.loss)
 
     def set_model(self, model, data) -> None:
         """Model mode: follow a new model and dataset (the dashboard calls this after a rebuild)."""
         if self.model is None:
             raise ValueError("GraphWidget.set_model(): this widget shows an expression, not a model")
+        _check_arguments(None, model, data, 0, self.collapse)
         self.model, self.data = model, data
         with self.sample.hold_trait_notifications():
             self.sample.max = len(data.X) - 1
@@ -145,15 +185,43 @@ class GraphWidget:
 
     def set_root(self, root, *, keep_position: bool = False) -> None:
         """Draw a new graph (the replay starts again at "forward" unless `keep_position`)."""
-        self.root = root
-        self.steps = list(backward_steps(root))
-        self.mode = self._mode(root)
-        self.stops = self._stops()  # indices into steps where something drawn gets its gradient
-        position = min(self.position, len(self.stops) - 1) if keep_position else -1
+        self._retrace(root)
+        self._jump(self.position if keep_position else -1)
+
+    def _retrace(self, root) -> None:
+        """A new trace: its replay steps, and a new plan and layout only if its structure is new."""
+        with np.errstate(all="ignore"):
+            self.steps = list(backward_steps(root))
+        self.root, self.nodes = root, topological_order(root)
+        if self.plan is None or not self.plan.matches(self.nodes):  # the one collapse decision, per structure
+            self.plan = plan(
+                self.nodes,
+                self.model,
+                self.collapse,
+                max_nodes=self.max_nodes,
+                rankdir=self.rankdir,
+                fuse=self._fuse(self.nodes),
+                who="GraphWidget",
+            )
+            self.layout = live_layout(self.plan, self.nodes, self.rankdir, _title(self.plan))
+        self.mode = self.plan.mode
+        self.stops = self._stops()
         with self.slider.hold_trait_notifications():
-            self.slider.max = self.player.max = len(self.stops) - 1
-        self.position = None  # force the redraw
-        self.show(position)
+            self.slider.max = self.player.max = len(self.stops)
+            self.player.interval = max(60, min(400, round(1000 * REPLAY_SECONDS / max(1, len(self.stops)))))
+
+    def _jump(self, position: int) -> None:
+        self.position = None  # force the repaint
+        self.show(min(position, len(self.stops) - 1))
+
+    def replay(self) -> None:
+        """Replay the last traced backward pass node by node in the browser, if the replay toggle is on."""
+        if not self.replay_toggle.value or not self.stops:
+            return
+        with self.player.hold_sync():
+            self.player.playing = False
+            self.player.value = 0
+            self.player.playing = True
 
     @property
     def current(self):
@@ -171,79 +239,85 @@ class GraphWidget:
             return
         self.position = position
         done = self.stops[position] + 1 if position >= 0 else 0
-        grads = {step.node: step.grad for step in self.steps[:done]}
-        with self.guard():  # the drawing reads the parameters' data; `dot` renders after
-            drawing = draw_dot(
-                self.root,
-                rankdir=self.rankdir,
-                model=self.model,
-                collapse=self.mode,
-                grads=grads,
-                highlight=self.current,
-                max_nodes=self.max_nodes,
-            )
-        svg = drawing.pipe(format="svg").decode()
-        with self.svg.hold_sync(), self.caption.hold_sync(), self.slider.hold_sync():
-            self.svg.value = _inline(svg)
+        index = {id(n): i for i, n in enumerate(self.nodes)}
+        grads = {index[id(step.node)]: step.grad for step in self.steps[:done]}
+        hot = index[id(self.current)] if position >= 0 else -1
+        with self.guard():  # the frame reads the parameters' data
+            frame = self.plan.frame(self.nodes, grads.get, hot)
+        with self.view.hold_sync(), self.caption.hold_sync(), self.slider.hold_sync():
+            self.view.show(self.layout, frame)
             self.caption.value = self._caption(position, len(grads))
-            self.slider.value = position
+            self.slider.value = position + 1
 
     # ---- helpers --------------------------------------------------------------------------------------
 
-    def _mode(self, root) -> str | None:
-        """The collapse mode draw_dot will use: the one asked for, else none if the graph is small enough."""
-        if self.collapse is not None or self.model is None:
-            return self.collapse
-        from microgradx.collapse import groups
-        from microgradx.graph import trace
-
-        nodes, _ = trace(root)
-        if len(nodes) + sum(1 for n in nodes if n._prev) <= self.max_nodes:
+    def _fuse(self, nodes: list):
+        """A Tensor model's loss is drawn as one op ("hinge"): its relu is the loss's, not the network's."""
+        if self.model is None or hasattr(nodes[-1], "_local"):
             return None
-        for mode in ("neuron", "layer"):
-            found = groups(nodes, self.model, mode)
-            inside = {id(m) for g in found for m in g.members}
-            rest = [n for n in nodes if id(n) not in inside]
-            if len(found) + len(rest) + sum(1 for n in rest if n._prev) <= self.max_nodes:
-                return mode
-        return "layer"  # draw_dot will say why it cannot draw this
+        score = self._score(nodes)
+        return None if score is None else (score + 1, self.loss)
+
+    @staticmethod
+    def _score(nodes: list) -> int | None:
+        return next((i for i, n in enumerate(nodes) if n.label == "score"), None)
 
     def _stops(self) -> list[int]:
         """Replay positions: every step, or with collapsed groups the step at which a group is complete."""
-        if self.mode is None:
-            return list(range(len(self.steps)))
-        from microgradx.collapse import groups
-        from microgradx.graph import trace
-
-        nodes, _ = trace(self.root)
-        group_of = {id(m): k for k, g in enumerate(groups(nodes, self.model, self.mode)) for m in g.members}
-        last = {}  # group -> the last step that touches one of its members
-        for i, step in enumerate(self.steps):
-            k = group_of.get(id(step.node))
-            if k is not None:
-                last[k] = i
-        return sorted({i for i, step in enumerate(self.steps) if id(step.node) not in group_of} | set(last.values()))
+        index = {id(n): i for i, n in enumerate(self.nodes)}
+        box = [self.plan.where[index[id(step.node)]] for step in self.steps]
+        last = {b: i for i, b in enumerate(box)}  # each drawn box: the last step that reaches it
+        shared = {b for b in last if len(self.plan.boxes[b].members) > 1}
+        return [i for i, b in enumerate(box) if b not in shared or last[b] == i]
 
     def _caption(self, position: int, arrived: int) -> str:
         if position < 0:
             return f"<b>forward</b>: {len(self.steps)} nodes computed; press <i>backward step</i>"
-        node = self.current
-        name = node.label or node._op or "leaf"
         return (
-            f"<b>backward</b> {position + 1}/{len(self.stops)}: gradient arrived at <code>{_html(name)}</code> "
+            f"<b>backward</b> {position + 1}/{len(self.stops)}: gradient arrived at "
+            f"<code>{escape(self._name(self.current))}</code> "
             f"({arrived} of {len(self.steps)} nodes have their gradient)"
         )
 
+    def _name(self, node) -> str:
+        """What the caption calls a node: its label, its group, or its op and where it is (the loss's relu)."""
+        i = self.nodes.index(node) if node is not self.root else len(self.nodes) - 1
+        box = self.plan.boxes[self.plan.where[i]]
+        if box.kind == "group":
+            return box.rows[0].text
+        if box.kind == "op":
+            return f"the {self.loss} loss"
+        if node.label:
+            return node.label
+        if not node._prev:
+            return "a constant" if node._op == CONSTANT else "an input"
+        score = self._score(self.nodes) if self.model is not None else None
+        return op_name(node) + (f" in the {self.loss} loss" if score is not None and i > score else "")
 
-_PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
+
+def _title(scene) -> str:
+    if scene.mode is None:
+        return ""
+    return f"one node per {scene.mode} ({scene.size} values in the full graph)"
 
 
-def _inline(svg: str) -> str:
-    """Graphviz's SVG without the XML prolog and doctype, to sit inside HTML."""
-    return _PROLOG.sub("", svg, count=1)
-
-
-def _html(text: str) -> str:
-    from html import escape
-
-    return escape(text)
+def _check_arguments(root, model, data, sample, collapse) -> None:
+    if (root is None) == (model is None or data is None):
+        raise ValueError("GraphWidget: give either an expression `root`, or both `model` and `data`")
+    if root is not None and not all(hasattr(root, a) for a in ("_prev", "_op", "data", "grad")):
+        raise TypeError(f"GraphWidget(root=...) expects a Value or a Tensor, got {type(root).__name__} {root!r:.60}")
+    if collapse is not None and model is None and collapse != "none":
+        raise ValueError(f"GraphWidget(collapse={collapse!r}) needs the model that owns the parameters")
+    if model is not None and not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"GraphWidget(model=...) expects a microgradx model (a Module), got {type(model).__name__}")
+    if data is not None and not all(hasattr(data, a) for a in ("X", "y", "inputs", "feature_names")):
+        raise TypeError(
+            f"GraphWidget(data=...) expects a microgradx Dataset (e.g. microgradx.data.moons() or "
+            f"data.from_arrays(X, y)), got {type(data).__name__}"
+        )
+    if data is not None:
+        n = len(data.X)
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < n:
+            raise ValueError(
+                f"GraphWidget(sample={sample!r}): must be an integer in [0, {n - 1}] for {n} training points"
+            )
