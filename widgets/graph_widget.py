@@ -218,6 +218,7 @@ class GraphWidget:
         """Replay the last traced backward pass node by node in the browser, if the replay toggle is on."""
         if not self.replay_toggle.value or not self.stops:
             return
+        self.show(-1)  # the forward pass first; the browser's Play widget then moves the slider on
         with self.player.hold_sync():
             self.player.playing = False
             self.player.value = 0
@@ -275,11 +276,11 @@ class GraphWidget:
             return f"<b>forward</b>: {len(self.steps)} nodes computed; press <i>backward step</i>"
         return (
             f"<b>backward</b> {position + 1}/{len(self.stops)}: gradient arrived at "
-            f"<code>{escape(self._name(self.current))}</code> "
+            f"<code>{escape(self.describe(self.current))}</code> "
             f"({arrived} of {len(self.steps)} nodes have their gradient)"
         )
 
-    def _name(self, node) -> str:
+    def describe(self, node) -> str:
         """What the caption calls a node: its label, its group, or its op and where it is (the loss's relu)."""
         i = self.nodes.index(node) if node is not self.root else len(self.nodes) - 1
         box = self.plan.boxes[self.plan.where[i]]
