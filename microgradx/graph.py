@@ -207,7 +207,7 @@ def emit_dot(dg, plan: Scene, frame: Frame, *, fixed: bool = False) -> None:
         if box.kind == "op":
             dg.node(box.name, _escape(box.rows[0]), **OP_STYLE, **attrs)
             continue
-        label = _record(box.rows, texts, fixed)
+        label = _record(box.rows, texts, fixed, _vertical(box, dg))
         style = "filled,rounded" if box.kind == "group" else "filled"
         dg.node(box.name, label, shape="record", style=style, fillcolor=box.fill, **attrs)
     for e, edge in enumerate(plan.edges):
@@ -219,7 +219,15 @@ OP_STYLE["height"] = "0.3"
 PIC_FIELD = "\\n".join(["________"] * 3)  # the room a picture of an array takes in its record
 
 
-def _record(rows, texts, fixed: bool) -> str:
+def _vertical(box, dg) -> bool:
+    """A group's or an array's record stands upright (rows one above the other): narrow, to fit a page."""
+    upright = box.kind == "group" or any(row.kind == "pic" for row in box.rows)
+    return upright and dg.graph_attr.get("rankdir", "TB") in ("LR", "RL")
+
+
+def _record(rows, texts, fixed: bool, vertical: bool = False) -> str:
+    if vertical:  # in a left-to-right drawing, fields without braces are stacked top to bottom
+        rows = [row._replace(stack=0) for row in rows]
     fields, stack, open_stack = [], 0, False
     for row in rows:
         if row.kind == "text":
@@ -238,7 +246,7 @@ def _record(rows, texts, fixed: bool) -> str:
         fields.append(text)
     if open_stack:
         fields[-1] += " }"
-    return "{ " + " | ".join(fields) + " }"
+    return " | ".join(fields) if vertical else "{ " + " | ".join(fields) + " }"
 
 
 def _highlight(on: bool) -> dict:

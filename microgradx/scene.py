@@ -217,7 +217,8 @@ class Scene:
         if self.show_grad and grad_of is not None:  # shaded relative to the largest |grad| an edge carries
             magnitudes = {c: _magnitude(grad_of(c)) for c in self.carriers}
             scale = _Scale(magnitudes.values())
-            edges = [_edge_style(scale(magnitudes[e.carrier])) for e in self.edges]
+            style = {c: _edge_style(scale(m)) for c, m in magnitudes.items()}
+            edges = [style[e.carrier] for e in self.edges]
         hot = self.where[highlight] if highlight >= 0 else -1
         return Frame(texts, pics, edges, hot)
 
@@ -238,7 +239,7 @@ class Scene:
         for b in sorted(range(len(self.boxes)), key=self._order):  # longest path, in topological order
             for t in out.get(b, ()):
                 rank[t] = max(rank[t], rank[b] + 1)
-        widths = [_box_width(box) for box in self.boxes]
+        widths = [_box_width(box, rankdir in ("LR", "RL")) for box in self.boxes]
         per_rank: dict[int, list[float]] = {}
         for r, w in zip(rank, widths):
             per_rank.setdefault(r, []).append(w)
@@ -309,6 +310,8 @@ def op_name(node) -> str:
 
 
 def _signature(nodes: list) -> tuple:
+    if nodes and type(nodes[0].data) is float:  # Values: ops and arity say it all
+        return tuple([n._op for n in nodes]), tuple([len(n._prev) for n in nodes])
     return tuple((n._op, len(n._prev), getattr(n.data, "shape", None)) for n in nodes)
 
 
@@ -347,11 +350,11 @@ def picture(a) -> tuple[int, int, str]:
         c = np.linspace(0, a.shape[1] - 1, cols).round().astype(int)
         a = a[np.ix_(r, c)]
     with np.errstate(all="ignore"):
-        finite = np.where(np.isfinite(a), a, np.sign(np.nan_to_num(a)))
+        finite = a if np.isfinite(a).all() else np.where(np.isfinite(a), a, np.sign(np.nan_to_num(a)))
         top = np.abs(finite).max() if finite.size else 0.0
         level = np.rint(finite / top * LEVELS) if top > 0 else np.zeros_like(finite)
-    codes = (level.astype(int) + LEVELS).ravel()
-    return (rows, cols, "".join(chr(97 + c) for c in codes))
+    codes = (level.astype(np.int16) + (97 + LEVELS)).astype(np.uint8).ravel()  # "a" + LEVELS is white
+    return (rows, cols, codes.tobytes().decode("ascii"))
 
 
 def palette() -> list[str]:
@@ -392,21 +395,33 @@ class _Scale:
 
 
 def _edge_style(t: float) -> tuple[str, float]:
-    rgb = tuple(round(c + (h - c) * t) for c, h in zip(EDGE_COLD, EDGE_HOT))
-    return hex_colour(rgb), round(1 + 2 * t, 2)
+    k = round(t * SHADES)
+    if k not in _STYLES:
+        rgb = tuple(round(c + (h - c) * k / SHADES) for c, h in zip(EDGE_COLD, EDGE_HOT))
+        _STYLES[k] = hex_colour(rgb), round(1 + 2 * k / SHADES, 2)
+    return _STYLES[k]
+
+
+SHADES = 100  # edge shading steps: finer than the eye can tell
+_STYLES: dict = {}
 
 
 def hex_colour(rgb) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def _box_width(box: Box) -> float:
-    """Points, as `dot` sizes a record at fontsize 11: about 5.5 per character and 16 of padding per field."""
+def _box_width(box: Box, across: bool = True) -> float:
+    """Points, as `dot` sizes a record at fontsize 11: about 5.5 per character and 16 of padding per field.
+
+    Groups and arrays stand upright in a left-to-right drawing (`across`): as wide as their widest row."""
     if box.kind == "op":
         return max(54.0, 6 * len(box.rows[0]) + 16)
+    upright = across and (box.kind == "group" or any(r.kind == "pic" for r in box.rows))
     stacks: dict = {}
     for k, r in enumerate(box.rows):
         chars = len(r.text) if r.kind == "text" else 8 if r.kind in ("pic", "gpic") else len("grad +-" + NUMBER)
-        key = ("stack", r.stack) if r.stack else k
+        key = ("stack", r.stack) if r.stack and not upright else k
         stacks[key] = max(stacks.get(key, 0), 5.5 * chars + 16)
+    if upright:
+        return max(stacks.values())
     return sum(stacks.values())

@@ -145,7 +145,8 @@ def test_tensor_nodes_show_shape_and_summary_not_every_number():
     out.backward()
     records, _ = parse(G.draw_dot(out).source)
     pic = G.PIC_FIELD.replace("\\\\", "\\")
-    assert records["n0"][0] == f"{{ w | shape 3x4 | {{ data +-11.0000 | {pic} }} | {{ grad +-2.0000 | {pic} }} }}"
+    assert records["n0"][0] == f"w | shape 3x4 | data +-11.0000 | {pic} | grad +-2.0000 | {pic}"  # upright
+    assert G.draw_dot(out, rankdir="TB").source.count("{ w | shape 3x4 |") == 1  # upright in TB too
     assert S.picture(w.data) == (3, 4, "klmnoppqrstu")  # 0..11 in eleven shades over white (k)
     assert S.picture(w.grad)[2] == "u" * 12
     assert "no grad" in records["n1"][0] and "shape 4x2" in records["n1"][0]  # a constant has no gradient
@@ -353,7 +354,7 @@ def test_tensor_model_collapses_one_node_per_layer_with_parameters():
     nodes, edges = parse(G.draw_dot(loss, model=model, collapse="neuron").source)
     names = [label.split(" |")[0].strip("{ ") for k, (label, _) in nodes.items() if k.startswith("g")]
     assert names == ["Linear 0", "Linear 2"]
-    x_id = next(k for k, (label, _) in nodes.items() if label.startswith("{ x |"))  # x stays an input
+    x_id = next(k for k, (label, _) in nodes.items() if label.startswith("x |"))  # x stays an input (upright)
     assert (x_id, "g0") in [(s, d) for s, d, _ in edges]
 
 

@@ -34,28 +34,40 @@ def sample_loss(model, data, i: int, loss: str = "hinge"):
     >>> root.label, root._op
     ('loss', '*')
     """
-    from microgradx.train import LOSSES
+    return SampleLoss(model, data, loss)(i)
 
-    if loss not in LOSSES:
-        raise ValueError(f"sample_loss: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    name, coding = LOSSES[loss]
-    data = data.with_labels(coding) if coding else data
-    if not (isinstance(i, (int, np.integer)) and 0 <= i < len(data.X)):
-        raise ValueError(f"sample_loss: sample {i!r} is out of range for {len(data.X)} training points")
-    x, y = data.inputs[i], float(data.y[i])
-    params = model.parameters()
-    if params and all(isinstance(p, Value) for p in params):  # scalar: one node per add and mul
-        score = model([Value(float(v), label=f) for v, f in zip(x, data.feature_names)])
-        targets = [y]
-    else:
-        from microgradx.tensor import Tensor
 
-        score = model(Tensor(x[None, :], label="x")).reshape(-1)
-        targets = Tensor(np.array([y]))
-    score.label = "score"
-    root = getattr(losses, name)([score] if isinstance(score, Value) else score, targets)
-    root.label = "loss"
-    return root
+class SampleLoss:
+    """`sample_loss` of one model, dataset and loss: the labels coded and the engine found once, not per frame."""
+
+    def __init__(self, model, data, loss: str = "hinge"):
+        from microgradx.train import LOSSES
+
+        if loss not in LOSSES:
+            raise ValueError(f"sample_loss: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        name, coding = LOSSES[loss]
+        self.model, self.loss = model, getattr(losses, name)
+        data = data.with_labels(coding) if coding else data
+        self.inputs, self.y, self.names = data.inputs, data.y, data.feature_names
+        params = model.parameters()
+        self.scalar = bool(params) and all(isinstance(p, Value) for p in params)  # one node per add and mul
+
+    def __call__(self, i: int):
+        if not (isinstance(i, (int, np.integer)) and 0 <= i < len(self.inputs)):
+            raise ValueError(f"sample_loss: sample {i!r} is out of range for {len(self.inputs)} training points")
+        x, y = self.inputs[i], float(self.y[i])
+        if self.scalar:
+            score = self.model([Value(float(v), label=f) for v, f in zip(x, self.names)])
+            targets = [y]
+        else:
+            from microgradx.tensor import Tensor
+
+            score = self.model(Tensor(x[None, :], label="x")).reshape(-1)
+            targets = Tensor(np.array([y]))
+        score.label = "score"
+        root = self.loss([score] if self.scalar else score, targets)
+        root.label = "loss"
+        return root
 
 
 class GraphWidget:
@@ -105,7 +117,7 @@ class GraphWidget:
         self.collapse, self.rankdir, self.max_nodes = collapse, rankdir, max_nodes
         # held while the model's numbers are read (traced, drawn); a dashboard sets it to "between two steps"
         self.guard = contextlib.nullcontext
-        self.plan = self.layout = None
+        self.plan = self.layout = self._sampler = None
         self.position = -1
         self._make_controls()
         rows = [
@@ -170,15 +182,17 @@ class GraphWidget:
         self._jump(self.position if playing else len(self.stops) - 1)
 
     def _trace(self):
+        if self._sampler is None or self._sampler.model is not self.model:
+            self._sampler = SampleLoss(self.model, self.data, self.loss)
         with self.guard(), np.errstate(all="ignore"):  # a diverging model: the dashboard says so, not NumPy
-            return sample_loss(self.model, self.data, self.sample.value, self.loss)
+            return self._sampler(self.sample.value)
 
     def set_model(self, model, data) -> None:
         """Model mode: follow a new model and dataset (the dashboard calls this after a rebuild)."""
         if self.model is None:
             raise ValueError("GraphWidget.set_model(): this widget shows an expression, not a model")
         _check_arguments(None, model, data, 0, self.collapse)
-        self.model, self.data = model, data
+        self.model, self.data, self._sampler = model, data, None
         with self.sample.hold_trait_notifications():
             self.sample.max = len(data.X) - 1
         self.update()
@@ -192,7 +206,17 @@ class GraphWidget:
         """A new trace: its replay steps, and a new plan and layout only if its structure is new."""
         with np.errstate(all="ignore"):
             self.steps = list(backward_steps(root))
-        self.root, self.nodes = root, topological_order(root)
+        self.root = root
+        if hasattr(root, "_local"):  # a Value graph: the replay visits every node, in reverse topological order
+            self.nodes = [step.node for step in reversed(self.steps)]
+            self.step_node = range(len(self.nodes) - 1, -1, -1)
+        else:
+            self.nodes = topological_order(root)
+            index = {id(n): i for i, n in enumerate(self.nodes)}
+            self.step_node = [index[id(step.node)] for step in self.steps]
+        self.step_of = [len(self.steps)] * len(self.nodes)  # node position -> its step (len: never reached)
+        for k, i in enumerate(self.step_node):
+            self.step_of[i] = k
         if self.plan is None or not self.plan.matches(self.nodes):  # the one collapse decision, per structure
             self.plan = plan(
                 self.nodes,
@@ -203,6 +227,8 @@ class GraphWidget:
                 fuse=self._fuse(self.nodes),
                 who="GraphWidget",
             )
+            if self.plan.mode is not None and self.plan.fuse is None:  # collapsed: the loss as one op too
+                self.plan = plan(self.nodes, self.model, self.plan.mode, fuse=self._fuse(self.nodes, True))
             self.layout = live_layout(self.plan, self.nodes, self.rankdir, _title(self.plan))
         self.mode = self.plan.mode
         self.stops = self._stops()
@@ -240,21 +266,25 @@ class GraphWidget:
             return
         self.position = position
         done = self.stops[position] + 1 if position >= 0 else 0
-        index = {id(n): i for i, n in enumerate(self.nodes)}
-        grads = {index[id(step.node)]: step.grad for step in self.steps[:done]}
-        hot = index[id(self.current)] if position >= 0 else -1
+        steps, step_of = self.steps, self.step_of
+
+        def grad_of(i):
+            return steps[step_of[i]].grad if step_of[i] < done else None
+
+        hot = self.step_node[self.stops[position]] if position >= 0 else -1
         with self.guard():  # the frame reads the parameters' data
-            frame = self.plan.frame(self.nodes, grads.get, hot)
+            frame = self.plan.frame(self.nodes, grad_of, hot)
         with self.view.hold_sync(), self.caption.hold_sync(), self.slider.hold_sync():
             self.view.show(self.layout, frame)
-            self.caption.value = self._caption(position, len(grads))
+            self.caption.value = self._caption(position, done, hot)
             self.slider.value = position + 1
 
     # ---- helpers --------------------------------------------------------------------------------------
 
-    def _fuse(self, nodes: list):
-        """A Tensor model's loss is drawn as one op ("hinge"): its relu is the loss's, not the network's."""
-        if self.model is None or hasattr(nodes[-1], "_local"):
+    def _fuse(self, nodes: list, collapsed: bool = False):
+        """A Tensor model's loss, or a collapsed one's, is drawn as one op ("hinge"): its relu is the loss's,
+        not the network's activation. A scalar graph drawn in full keeps the loss's own ops."""
+        if self.model is None or (hasattr(nodes[-1], "_local") and not collapsed):
             return None
         score = self._score(nodes)
         return None if score is None else (score + 1, self.loss)
@@ -265,25 +295,29 @@ class GraphWidget:
 
     def _stops(self) -> list[int]:
         """Replay positions: every step, or with collapsed groups the step at which a group is complete."""
-        index = {id(n): i for i, n in enumerate(self.nodes)}
-        box = [self.plan.where[index[id(step.node)]] for step in self.steps]
-        last = {b: i for i, b in enumerate(box)}  # each drawn box: the last step that reaches it
+        box = [self.plan.where[i] for i in self.step_node]
+        last = {b: k for k, b in enumerate(box)}  # each drawn box: the last step that reaches it
         shared = {b for b in last if len(self.plan.boxes[b].members) > 1}
-        return [i for i, b in enumerate(box) if b not in shared or last[b] == i]
+        return [k for k, b in enumerate(box) if b not in shared or last[b] == k]
 
-    def _caption(self, position: int, arrived: int) -> str:
+    def _caption(self, position: int, arrived: int, hot: int) -> str:
         if position < 0:
             return f"<b>forward</b>: {len(self.steps)} nodes computed; press <i>backward step</i>"
         return (
             f"<b>backward</b> {position + 1}/{len(self.stops)}: gradient arrived at "
-            f"<code>{escape(self.describe(self.current))}</code> "
-            f"({arrived} of {len(self.steps)} nodes have their gradient)"
+            f"<code>{escape(self._describe(hot))}</code> ({arrived} of {len(self.steps)} nodes have their gradient)"
         )
 
     def describe(self, node) -> str:
-        """What the caption calls a node: its label, its group, or its op and where it is (the loss's relu)."""
-        i = self.nodes.index(node) if node is not self.root else len(self.nodes) - 1
-        box = self.plan.boxes[self.plan.where[i]]
+        """What the caption calls a node of the graph shown: its label, its group, or its op and where it is
+        (the hinge loss's relu is the loss's, not the network's activation)."""
+        i = next((i for i, n in enumerate(self.nodes) if n is node), None)
+        if i is None:
+            raise ValueError("GraphWidget.describe(): that node is not in the graph shown")
+        return self._describe(i)
+
+    def _describe(self, i: int) -> str:
+        node, box = self.nodes[i], self.plan.boxes[self.plan.where[i]]
         if box.kind == "group":
             return box.rows[0].text
         if box.kind == "op":
