@@ -335,3 +335,81 @@ def test_lesson_04_dashboard_trains_live(lab, page):
     expect(graph).not_to_have_text(re.compile("^$"))
     assert graph.inner_html() != before, "the graph was not redrawn for the clicked sample"
     screenshot(page, "04_live_dashboard-picked")
+
+
+# ---- the dashboard's controls, in a notebook of its own ----------------------------------------------------
+
+PROBE_CELLS = [
+    "from microgradx.widgets import TrainingDashboard",
+    "controls = TrainingDashboard(hidden=(4,), seed=0, speed=1, hide=('engine', 'l2', 'regenerate'))\ncontrols",
+    "wide = TrainingDashboard(hidden=(32,) * 6, seed=0)\nwide",
+]
+
+
+def _probe_notebook(lab: Lab) -> str:
+    """A notebook of dashboards for the control tests, written into the lab's folder."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in PROBE_CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.dir / "dashboard_probe.ipynb").write_text(nbformat.writes(nb))
+    return "dashboard_probe.ipynb"
+
+
+def _steps_per_second(page, counter, seconds: float) -> float:
+    start, t0 = _step(counter), time.monotonic()
+    page.wait_for_timeout(seconds * 1000)
+    return (_step(counter) - start) / (time.monotonic() - t0)
+
+
+def test_dashboard_controls_in_the_browser(lab, page):
+    from playwright.sync_api import expect
+
+    panel = open_notebook(page, lab, _probe_notebook(lab))
+    run_all_cells(page, panel)
+    dash, wide = panel.locator(".mgx-dashboard").nth(0), panel.locator(".mgx-dashboard").nth(1)
+    expect(dash).to_be_visible()
+    dash.scroll_into_view_if_needed()
+
+    # hidden controls are absent from the page, the others are there
+    expect(dash.locator(".widget-dropdown", has_text="engine")).to_have_count(0)
+    expect(dash.locator(".widget-dropdown", has_text="regularization")).to_have_count(0)
+    expect(dash.locator("button.mgx-regenerate")).to_have_count(0)
+    expect(dash.locator(".widget-dropdown", has_text="activation")).to_have_count(1)
+
+    # a feature toggle changes the network's inputs
+    network = dash.locator(".mgx-network")
+    before = network.inner_html()
+    dash.locator("button.mgx-feature", has_text=re.compile("^X1X2$")).click()
+    expect(network).not_to_have_js_property("innerHTML", before)
+    page.wait_for_timeout(500)
+    assert network.inner_html() != before
+    screenshot(page, "dashboard-features")
+
+    # the speed control changes steps per second: 1 step/s, then full speed
+    counter, play = dash.locator(".mgx-step-counter"), dash.locator("button.mgx-play")
+    play.click()
+    expect(play).to_have_text(re.compile("Pause"))
+    slow = _steps_per_second(page, counter, 3.0)
+    dash.locator(".mgx-speed .noUi-handle").focus()
+    page.keyboard.press("End")  # the slider's right end: full speed
+    expect(dash.locator(".mgx-speed .widget-readout")).to_have_text("full")
+    page.wait_for_timeout(500)
+    fast = _steps_per_second(page, counter, 3.0)
+    play.click()
+    expect(play).to_have_text(re.compile("Play"))
+    assert slow <= 2.5 and fast > 5 * max(slow, 1.0), (slow, fast)
+    screenshot(page, "dashboard-speed")
+
+    # the layout holds at 6 layers of 32: the layer boxes stay in the network column
+    wide.scroll_into_view_if_needed()
+    boxes = wide.locator(".mgx-layer-sizes input")
+    expect(boxes).to_have_count(6)
+    net = wide.locator(".mgx-network").bounding_box()
+    out = wide.locator("img.mgx-boundary").bounding_box()
+    for i in range(6):
+        box = boxes.nth(i).bounding_box()
+        assert box["x"] + box["width"] <= out["x"], f"layer box {i} spills into the output column"
+    assert net["x"] + net["width"] <= out["x"] + 1, "the network view overlaps the output column"
+    screenshot(page, "dashboard-6x32")

@@ -143,8 +143,8 @@ class Controls:
         for w, hook in ((self.play_button, "play"), (self.step_button, "step"), (self.reset_button, "reset")):
             w.add_class(f"mgx-{hook}")
         self.regenerate.add_class("mgx-regenerate")
-        for w in (self.add_layer, self.remove_layer):
-            w.layout.width = "80px"
+        for w in (self.play_button, self.step_button, self.reset_button, self.add_layer, self.remove_layer):
+            w.layout.width = "86px"
 
     def _knobs(self, s: dict) -> None:
         speeds = [(_speed_label(v), _speed_label(v)) for v in _with(SPEEDS, s["speed"])]
@@ -213,7 +213,7 @@ class Controls:
         self.discretize = widgets.Checkbox(value=s["discretize"], description="Discretize output", indent=False)
         self.show_test_data.add_class("mgx-show-test-data")
         self.discretize.add_class("mgx-discretize")
-        self.step_label = widgets.Label("step 0")
+        self.step_label = widgets.Label("step 0", layout=widgets.Layout(min_width="80px"))
         self.step_label.add_class("mgx-step-counter")
         self.stats = widgets.HTML("")
         self.stats.add_class("mgx-stats")

@@ -145,6 +145,7 @@ class TrainingDashboard:
         self._changed = threading.Condition(self._lock)  # a step was taken or a run ended
         self.error: BaseException | None = None  # what stopped training, until Reset
         self.controls = Controls(s, custom_data=data)
+        self._data_key = None
         self.data = self._load_data(s)
         self.boundary = BoundaryView(self.data, resolution=s["resolution"], size=s["size"])
         self.network = NetworkView(inputs=list(self.data.feature_names))
@@ -392,7 +393,11 @@ class TrainingDashboard:
             )
 
     def _load_data(self, s: dict):
+        """The data of these settings (the same object while they stay the same: its cached inputs too)."""
         seed = s["seed"] if self._fixed["data_seed"] is None else self._fixed["data_seed"]
+        key = (s["dataset"], s["noise"], seed, s["test_ratio"], tuple(s["features"]))
+        if self._data_key == key:
+            return self.data
         if s["dataset"] == "custom":
             data = self._custom_data
             if s["test_ratio"] != _test_ratio(data):
@@ -403,6 +408,7 @@ class TrainingDashboard:
             )
         if data.X.shape[1] == 2 and tuple(s["features"]) != data.feature_names:
             data = data.with_features(*s["features"])
+        self._data_key = key
         return data
 
     def _build_model(self, s: dict):

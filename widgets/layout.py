@@ -21,7 +21,9 @@ def dashboard_layout(controls, views: dict, hide: tuple[str, ...] = ()) -> widge
         return [w for w in items if w is not None and id(w) not in hidden]
 
     c = controls
-    bar = widgets.HBox(keep(c.play_button, c.step_button, c.reset_button, c.speed, c.step_label, c.stats))
+    bar = widgets.HBox(
+        keep(c.play_button, c.step_button, c.reset_button, c.speed, c.step_label, c.stats), layout=_wrap()
+    )
     knobs = widgets.HBox(keep(c.lr, c.batch_size, c.regularization, c.reg_rate, c.problem), layout=_wrap())
     features = keep(*c.features.values())
     data_box = widgets.VBox(
