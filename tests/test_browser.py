@@ -290,6 +290,10 @@ def test_lesson_04_dashboard_trains_live(lab, page):
 
     dashboard = panel.locator(".mgx-dashboard").first
     expect(dashboard).to_be_visible()
+    wild = panel.locator(".mgx-dashboard").nth(4)  # the learning rate of 10: stopped, and says so in red
+    expect(wild.locator(".mgx-status")).to_contain_text("Stopped: training diverged at step 71")
+    wild.scroll_into_view_if_needed()
+    screenshot(page, "04_live_dashboard-diverged")
     boundary = dashboard.locator("img.mgx-boundary")
     counter = dashboard.locator(".mgx-step-counter")
     play = dashboard.locator("button.mgx-play")
@@ -333,6 +337,10 @@ def test_lesson_04_dashboard_trains_live(lab, page):
     expect(sample).to_have_value(str(i))
     expect(dashboard.locator(".mgx-boundary-points circle.mgx-selected")).to_have_count(1)
     expect(graph).not_to_have_text(re.compile("^$"))
+    for _ in range(50):  # the graph's own message follows the sample box's
+        if graph.inner_html() != before:
+            break
+        page.wait_for_timeout(200)
     assert graph.inner_html() != before, "the graph was not redrawn for the clicked sample"
     screenshot(page, "04_live_dashboard-picked")
 

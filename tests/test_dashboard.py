@@ -394,11 +394,32 @@ def test_seed_and_regenerate():
 
 def test_view_toggles_redraw_at_once():
     dash = TrainingDashboard(hidden=(2,), **SMALL)
-    frames = dash.frames
+    dash.fit(5)
+    frames, points, picture = dash.frames, dash.boundary.points.value, dash.boundary.value
     dash.show_test_data.value = False
+    assert dash.boundary.points.value.count("<circle") == len(dash.data.X) < points.count("<circle")
     dash.discretize.value = True
-    assert dash.frames == frames + 2
+    assert dash.boundary.discretize and dash.network.discretize and dash.boundary.value != picture
+    assert len(np.unique(pixels(dash.boundary.value).reshape(-1, 3), axis=0)) <= 3  # two flat colours (+ grey)
+    assert dash.frames == frames + 2 and dash.step_count == 5
     assert dash.config["show_test_data"] is False and dash.config["discretize"] is True
+
+
+def test_hovering_a_neuron_shows_its_output_large():
+    dash = TrainingDashboard(hidden=(3, 2), **SMALL)
+    dash.fit(5)
+    output = dash.boundary.value
+    dash.network.hovered = (1, 0)  # what the browser reports when the mouse is over that neuron
+    assert dash.boundary.neuron == (1, 0) and dash.boundary.value != output
+    first = dash.boundary.value
+    dash.network.hovered = (2, 1)
+    assert dash.boundary.value not in (output, first)
+    dash.network.hovered = None
+    assert dash.boundary.neuron is None and dash.boundary.value == output
+    dash.network.selected = (1, 2)  # a click keeps it shown
+    assert dash.boundary.neuron == (1, 2)
+    dash.add_layer.click()  # a new model: the old neuron is gone
+    assert dash.boundary.neuron is None and dash.network.selected is None
 
 
 def test_an_impossible_dataset_setting_is_reported_and_changes_nothing():

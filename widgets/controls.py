@@ -56,6 +56,13 @@ def _speed_label(speed) -> str:
     return "full" if speed is None else f"{speed:g}"
 
 
+def _speed_value(label: str) -> float | int | None:
+    if label == "full":
+        return None
+    value = float(label)
+    return int(value) if value.is_integer() else value
+
+
 class Controls:
     """Every control of the dashboard, made from a settings dict (see `settings.check`).
 
@@ -105,7 +112,7 @@ class Controls:
             "batch_size": self.batch_size.value,
             "regularization": None if self.regularization.value == "none" else self.regularization.value,
             "reg_rate": float(self.reg_rate.value),
-            "speed": None if self.speed.value == "full" else float(self.speed.value),
+            "speed": _speed_value(self.speed.value),
             "discretize": self.discretize.value,
             "show_test_data": self.show_test_data.value,
         }

@@ -17,7 +17,7 @@ from html import escape
 import numpy as np
 
 from microgradx import data as datasets
-from microgradx.nn import predict
+from microgradx.nn import dense_layers, predict
 from microgradx.nn.module import Module
 from microgradx.train import LOSSES, Divergence, Trainer
 
@@ -27,7 +27,7 @@ from .boundary_view import BoundaryView
 from .controls import Controls
 from .curves_view import CurvesView
 from .layout import dashboard_layout
-from .network_view import NetworkView, dense_layers, layer_weights
+from .network_view import NetworkView, layer_weights
 from .runner import Runner
 
 __all__ = ["TrainingDashboard", "build_model"]
@@ -147,8 +147,16 @@ class TrainingDashboard:
         self.controls = Controls(s, custom_data=data)
         self._data_key = None
         self.data = self._load_data(s)
-        self.boundary = BoundaryView(self.data, resolution=s["resolution"], size=s["size"])
-        self.network = NetworkView(inputs=list(self.data.feature_names))
+        self.boundary = BoundaryView(
+            self.data,
+            resolution=s["resolution"],
+            size=s["size"],
+            problem=s["problem"],
+            discretize=s["discretize"],
+            show_test_data=s["show_test_data"],
+        )
+        self.network = NetworkView(discretize=s["discretize"])
+        self._network_data(self.data)
         self.curves = CurvesView()
         self.model = model if model is not None else self._build_model(s)
         self._check_model(self.model)
@@ -440,7 +448,8 @@ class TrainingDashboard:
                 data = self._load_data(s)
                 self.data = data
                 self.boundary.set_data(data)
-                self.network.inputs = list(data.feature_names)
+                self.boundary.problem = s["problem"]
+                self._network_data(data)
                 self.model = self._build_model(s)
                 self._initial_state = self.model.state_dict()
                 self._new_trainer(s)
@@ -465,6 +474,32 @@ class TrainingDashboard:
             for name, value in _regularization(s).items():
                 setattr(trainer, name, value)
 
+    def _network_data(self, data) -> None:
+        """The network view draws each neuron over the plane of 2-D data; other data only names the inputs."""
+        with self.network.hold_sync():
+            self.network.hovered = self.network.selected = None  # a new model: those neurons are gone
+        self.boundary.neuron = None
+        if data.X.shape[1] == 2:
+            self.network.inputs = None  # the data's feature names
+            self.network.set_data(data)
+        else:
+            self.network.inputs = list(data.feature_names)
+
+    def _show_neuron(self, change=None) -> None:
+        """A neuron hovered or clicked in the network view: its output, large, in the output panel."""
+        with self._between_steps():
+            focus, layers = self.network.focus, dense_layers(self.model) or ()
+            self.boundary.neuron = None if focus is None or focus[0] > len(layers) else focus  # a stale report
+            self._throttle.force()
+
+    def _set_view(self) -> None:
+        """Show test data, Discretize output: the picture changes at once, training does not."""
+        s = self.controls.values()
+        with self._between_steps():
+            self.boundary.show_test_data = s["show_test_data"]
+            self.boundary.discretize = self.network.discretize = s["discretize"]
+            self._throttle.force()
+
     def _set_speed(self) -> None:
         if self._runner.playing:
             self.trainer.pace = self.controls.values()["speed"]
@@ -479,7 +514,8 @@ class TrainingDashboard:
         c.on("rebuild", self._rebuild)
         c.on("hyper", self._set_hyper)
         c.on("speed", self._set_speed)
-        c.on("view", self._redraw)
+        c.on("view", self._set_view)
+        self.network.observe(self._show_neuron, names=["hovered", "selected"])
         c.problem.observe(lambda change: self._problem_changed(), "value")
         c.play_button.on_click(lambda _: self.pause() if self._runner.playing else self.play())
         c.step_button.on_click(lambda _: self.step())
@@ -527,7 +563,7 @@ class TrainingDashboard:
             with contextlib.ExitStack() as stack:
                 for w in (self.network, self.curves, self.step_label, self.stats):
                     stack.enter_context(w.hold_sync())
-                self.network.update(model)
+                self.network.update(model, threshold=self.trainer.threshold)
                 self.curves.update(history)
                 self.step_label.value = f"step {len(history)}"
                 self.stats.value = self._stats(history)
@@ -588,10 +624,10 @@ def _regularization(s: dict) -> dict:
 
 def _describe(model, hidden, activation) -> tuple[list[int], str, str]:
     """Hidden sizes, activation and engine of a user's model, for the controls (the defaults if unknown)."""
-    try:
-        layers = dense_layers(model)[:-1]  # the hidden ones
-    except TypeError:
+    layers = dense_layers(model)
+    if layers is None:
         return list(hidden), activation, "tensor"
+    layers = layers[:-1]  # the hidden ones
     sizes, acts = [W.shape[0] for W, _, _ in layers], [act for _, _, act in layers]
     engine = "scalar" if hasattr(model, "layers") and hasattr(model.layers[0], "neurons") else "tensor"
     if len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_NEURONS for s in sizes):
