@@ -352,6 +352,39 @@ def test_hyperparameters_change_from_the_next_step_while_playing():
     assert dash.history[-1]["lr"] == 0.3 and dash.history[0]["lr"] == 0.1
 
 
+def test_regression_problem_with_the_playgrounds_data():
+    dash = TrainingDashboard(problem="regression", hidden=(6,), **SMALL)
+    assert dash.data.name == "plane" and dash.trainer_loss == "mse" and dash.boundary.problem == "regression"
+    assert dash.dataset.options == ("plane", "multigauss")
+    history = dash.fit(30)
+    assert history[-1]["train_acc"] is None and "train loss" in dash.stats.value and "acc" not in dash.stats.value
+    assert dash.boundary.line.value == ""  # a continuous output: no boundary line
+    dash.dataset.value = "multigauss"
+    assert dash.data.name == "multigauss" and dash.step_count == 0
+    dash.problem.value = "classification"  # back: the classification data and the hinge loss
+    assert dash.data.name == "moons" and dash.trainer_loss == "hinge" and dash.boundary.problem == "classification"
+    twin = TrainingDashboard(**{**dash.config, "problem": "regression", "dataset": "multigauss", "loss": None})
+    assert twin.data.name == "multigauss"
+    with pytest.raises(ValueError, match="dataset must be one of plane, multigauss for a regression problem"):
+        TrainingDashboard(problem="regression", dataset="moons")
+    with pytest.raises(ValueError, match="loss must be 'mse' for a regression problem"):
+        TrainingDashboard(problem="regression", loss="hinge")
+
+
+def test_l1_regularization_from_the_controls_while_playing():
+    dash = TrainingDashboard(hidden=(4,), regularization="l1", reg_rate=0.01, speed=None, **SMALL)
+    assert (dash.trainer.regularization, dash.trainer.reg_rate) == ("l1", 0.01)
+    dash.play()
+    assert dash.wait_for_step(3, timeout=JOIN)
+    dash.regularization.value = "l2"
+    dash.reg_rate.value = 0.003
+    assert (dash.trainer.regularization, dash.trainer.reg_rate) == ("l2", 0.003) and dash.playing
+    dash.regularization.value = "none"
+    assert dash.trainer.regularization is None and dash.config["regularization"] is None
+    dash.pause()
+    assert TrainingDashboard(l2=0.01, **SMALL).config["regularization"] == "l2"
+
+
 def test_batch_size_all_is_a_real_choice():
     dash = TrainingDashboard(hidden=(2,), batch_size=None, **SMALL)
     assert dash.batch_size.value == "all" and dash.batch_size.label == "all"  # not blank
@@ -586,23 +619,22 @@ def test_dashboard_graph_panel_redraws_after_a_step(dot_program):
 
 
 def test_a_step_of_play_costs_little_memory():
-    """Bytes kept per step (tracemalloc over many steps, no clock): an hour at full speed must stay small."""
-    import tracemalloc
+    """What a step leaves behind, counted without a clock: no Python objects (pymalloc blocks, which a dict
+    per record or every curve point kept would grow by several a step), and one compact History record.
+    At full speed (a few hundred to ~1,500 steps a second with frames) an hour is at most ~5 million steps:
+    5e6 * 16 bytes = 80 MB, under the 100 MB of issue 15."""
+    import gc
+    import sys
 
     dash = TrainingDashboard(hidden=(4,), batch_size=5, **SMALL)
-    dash.fit(200)  # warm: caches, first frames
-    tracemalloc.start()
-    try:
-        before = tracemalloc.take_snapshot()
-        dash.fit(2000)
-        after = tracemalloc.take_snapshot()
-    finally:
-        tracemalloc.stop()
-    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    per_step = grown / 2000
-    assert per_step < BYTES_PER_STEP, f"{per_step:.0f} bytes a step"
-
-
-# A Tensor step of this size takes ~0.3 ms: an hour at full speed is ~12 million steps at most; 100 MB an
-# hour then allows ~8 bytes a step. Until History is compact (issue 15, core) a record costs ~450 bytes.
-BYTES_PER_STEP = 600
+    dash.fit(700)  # warm: caches, first frames, the curves' bounded copy full
+    rows = len(dash.curves.curves.rows())
+    gc.collect()
+    before = sys.getallocatedblocks()
+    dash.fit(1500)
+    gc.collect()
+    curve_rows = len(dash.curves.curves.rows()) - rows  # bounded, but its size goes up and down: 7 blocks a row
+    grown = sys.getallocatedblocks() - before - 7 * curve_rows
+    assert dash.step_count == 2200 and grown < 0.1 * 1500, f"{grown} Python blocks kept over 1500 steps"
+    assert dash.history.record_bytes <= 16
+    assert len(dash.curves.curves.rows()) <= 2 * dash.curves.curves.max_points + 1  # the curves' copy is bounded

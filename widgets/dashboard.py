@@ -471,8 +471,7 @@ class TrainingDashboard:
             trainer.optimizer.lr = s["lr"]
             batch = s["batch_size"]
             trainer.batch_size = None if batch == "all" or batch >= len(self.data.X) else batch
-            for name, value in _regularization(s).items():
-                setattr(trainer, name, value)
+            trainer.set_regularization(s["regularization"], s["reg_rate"])
 
     def _network_data(self, data) -> None:
         """The network view draws each neuron over the plane of 2-D data; other data only names the inputs."""
@@ -617,9 +616,7 @@ _ORDER = {name: i for i, name in enumerate(_DEFAULTS)}
 
 def _regularization(s: dict) -> dict:
     """The Trainer's keywords for the regularization settings."""
-    if s["regularization"] == "l1":
-        return {"regularization": "l1", "reg_rate": s["reg_rate"]}
-    return {"l2": s["reg_rate"] if s["regularization"] == "l2" else 0.0}
+    return {"regularization": s["regularization"], "reg_rate": s["reg_rate"]}
 
 
 def _describe(model, hidden, activation) -> tuple[list[int], str, str]:

@@ -26,7 +26,6 @@ __all__ = [
     "MAX_NEURONS",
     "MAX_SEED",
     "PROBLEMS",
-    "REGRESSION_DATASETS",
     "REGULARIZATIONS",
     "REG_RATES",
     "SPEEDS",
@@ -44,7 +43,6 @@ ACTIVATIONS = tuple(nn.ACTIVATIONS)  # the names of microgradx.nn's one activati
 ENGINES = ("tensor", "scalar")
 PROBLEMS = ("classification", "regression")
 REGULARIZATIONS = (None, "l1", "l2")
-REGRESSION_DATASETS = ("plane", "multigauss")  # the Playground's regression data (in microgradx.data.DATASETS)
 MAX_LAYERS, MAX_NEURONS = 6, 32
 MAX_SEED = 2**31 - 1
 
@@ -76,7 +74,7 @@ CONTROLS = (
 
 def datasets_for(problem: str) -> tuple[str, ...]:
     """The built-in datasets of a problem type, in `microgradx.data.DATASETS` order."""
-    regression = tuple(name for name in datasets.DATASETS if name in REGRESSION_DATASETS)
+    regression = tuple(name for name in datasets.DATASETS if name in datasets.REGRESSION)
     if problem == "regression":
         return regression
     return tuple(name for name in datasets.DATASETS if name not in regression)
