@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from .drawing import GraphvizNotFound, drawing_class
-from .engine import topological_order
+from .engine import Value, topological_order
 from .scene import EDGE_HOT, MAX_NODES, MAX_WIDTH, NUMBER, OP, Frame, Scene, hex_colour
 from .scene import plan as make_plan
 
@@ -63,17 +63,11 @@ def backward_steps(root, gradient=None) -> Iterator[Step]:
     [('y', 1.0), ('x', 6.0)]
     """
     _check_node(root, "backward_steps")
-    topo = topological_order(root)
-    if hasattr(root, "_local"):  # Value: every node is visited, `child._g += local * g`
-        g = {id(n): 0.0 for n in topo}
-        g[id(root)] = 1.0 if gradient is None else float(gradient)
-        for i, node in enumerate(reversed(topo)):
-            gn = g[id(node)]
-            yield Step(i, node, gn)
-            for child, local in zip(node._prev, node._local):
-                g[id(child)] += local * gn
+    if isinstance(root, Value):  # the engine's own backward loop, `Value.backprop` (what `backward()` runs)
+        for i, (node, g) in enumerate(root.backprop(1.0 if gradient is None else gradient)):
+            yield Step(i, node, g)
         return
-    yield from _tensor_steps(root, topo, gradient)
+    yield from _tensor_steps(root, topological_order(root), gradient)
 
 
 def _tensor_steps(root, topo: list, gradient) -> Iterator[Step]:

@@ -66,7 +66,9 @@ class Neuron(Module):
         return self._forward(_check_inputs(type(self).__name__, x, len(self.w)))
 
     def _forward(self, x: Sequence) -> Value:  # x already checked (a Layer checks once for all its neurons)
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = self.b
+        for wi, xi in zip(self.w, x):  # b + w0 x0 + w1 x1 + ..., micrograd's order (a loop: no generator)
+            act = act + wi * xi
         return ACTIVATIONS[self.activation].scalar(act)
 
     def extra_repr(self) -> str:
