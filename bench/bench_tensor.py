@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 
 try:
@@ -22,6 +25,18 @@ from microgradx.nn.layers import neuron_arrays
 
 STEPS_PER_CALL = 20  # a step takes ~100 us: time 20 in a row and divide
 LR = 0.1
+CPU = time.process_time  # one-thread rows: CPU time, steady on a busy machine (wall time is what 2 threads get)
+
+
+def conditions() -> str:
+    """The BLAS kernel and the machine's load when a group starts: what the numbers below depend on."""
+    from threadpoolctl import threadpool_info
+
+    blas = next(
+        (f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info() if i["user_api"] == "blas"), "?"
+    )
+    coretype = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    return f"BLAS {blas.strip()} (OPENBLAS_CORETYPE {coretype}); load average {os.getloadavg()[0]:.1f} at start"
 
 
 def moons():
@@ -151,17 +166,19 @@ def mlp_rows(quick: bool) -> list[dict]:
         if abs(loss - first["ours"]) > 1e-5:
             raise AssertionError(f"{name} computes loss {loss}, ours {first['ours']}: not the same step")
     repeat = 3 if quick else 7
+    load = conditions()
     per_step = {
-        name: median_time(repeated(step), repeat=repeat) / STEPS_PER_CALL
+        name: median_time(repeated(step), repeat=repeat, clock=CPU if "1 thread" in name else time.perf_counter)
+        / STEPS_PER_CALL
         for name, step in steps.items()
         if not name.startswith("scalar")
     }
     per_step["scalar Value engine, GC paused"] = median_time(
         steps["scalar Value engine, GC paused"], 1 if quick else 3, 1
     )
-    ours_1 = median_time(one_thread(repeated(steps["ours"])), repeat=repeat) / STEPS_PER_CALL
+    ours_1 = median_time(one_thread(repeated(steps["ours"])), repeat=repeat, clock=CPU) / STEPS_PER_CALL
     group = "tensor: MLP(2, [16, 16, 1]) full-batch SGD step, hinge loss, 100 moons points"
-    note = f"default threads (torch: {torch.get_num_threads()}); same weights, first-step losses checked equal"
+    note = f"default threads (torch: {torch.get_num_threads()}); same weights, first-step losses checked equal; {load}"
     rows = [
         {"group": group, "case": "Tensor float64 step", "ours_s": per_step["ours"], "peer": name,
          "peer_s": per_step[name], "note": note if name == "torch float64" else ""}
@@ -169,7 +186,7 @@ def mlp_rows(quick: bool) -> list[dict]:
     ]  # fmt: skip
     rows.insert(2, {"group": group, "case": "Tensor float64 step, 1 thread", "ours_s": ours_1,
                     "peer": "torch float64, 1 thread", "peer_s": per_step["torch float64, 1 thread"],
-                    "note": "torch and NumPy's BLAS both limited to one thread"})  # fmt: skip
+                    "note": "torch and NumPy's BLAS both limited to one thread; CPU time"})  # fmt: skip
     return rows
 
 
@@ -331,11 +348,12 @@ def cnn_rows(quick: bool) -> list[dict]:
     state = model.state_dict()
     check_floor(Xtr, ytr, batches, state)  # before any timing: the floor must train the same model
     repeat = 2 if quick else 5
+    load = conditions()
     t_ours = median_time(ours, repeat=repeat, warmup=1)
     acc = losses.accuracy(model(Xte), yte)
     group = f"tensor: digits CNN, one epoch ({len(Xtr)} images, batches of 64, Adam)"
     floor = numpy_epoch(Xtr, ytr, batches, state)[0]
-    t_ours_1 = median_time(one_thread(ours), repeat=repeat, warmup=1)
+    t_ours_1 = median_time(one_thread(ours), repeat=repeat, warmup=1, clock=CPU)
     rows = []
     for name, epoch, threads in [
         ("torch float64", torch_epoch(Xtr, ytr, batches, state, torch.float64), None),
@@ -344,11 +362,14 @@ def cnn_rows(quick: bool) -> list[dict]:
         ("numpy by hand (the floor)", floor, None),
         ("numpy by hand (the floor), 1 thread", floor, 1),
     ]:
-        t = median_time(epoch if threads is None else one_thread(epoch), repeat=repeat, warmup=1)
+        if threads is None:
+            t = median_time(epoch, repeat=repeat, warmup=1)
+        else:
+            t = median_time(one_thread(epoch), repeat=repeat, warmup=1, clock=CPU)
         mine = t_ours if threads is None else t_ours_1
-        note = f"after these epochs ours reaches {acc:.1%} test accuracy" if name == "torch float64" else ""
+        note = f"after these epochs ours reaches {acc:.1%} test accuracy; {load}" if name == "torch float64" else ""
         note = "first-batch loss and updated weights checked equal to ours" if name.startswith("numpy") else note
-        note = "torch and NumPy's BLAS both limited to one thread" if threads else note
+        note = "torch and NumPy's BLAS both limited to one thread; CPU time" if threads else note
         case = "Tensor float64 epoch" + (", 1 thread" if threads else "")
         rows.append({"group": group, "case": case, "ours_s": mine, "peer": name, "peer_s": t, "note": note})
     return rows

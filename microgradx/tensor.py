@@ -499,10 +499,12 @@ def linear(x, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         out += bias.data
 
-    X2 = X.reshape(-1, X.shape[-1])  # a batch of any shape, as rows
-    rows = (lambda g: g) if X.ndim == 2 else (lambda g: g.reshape(-1, g.shape[-1]))
     # y = x W^T + b: dx = g W, dW = g^T x, db = g summed over the batch
-    vjps = (lambda g: g @ W, lambda g: rows(g).T @ X2, lambda g: rows(g).sum(axis=0))
+    if X.ndim == 2:
+        vjps = (lambda g: g @ W, lambda g: g.T @ X, lambda g: g.sum(axis=0))
+    else:  # a batch of any shape, as rows
+        X2, rows = X.reshape(-1, X.shape[-1]), (lambda g: g.reshape(-1, g.shape[-1]))
+        vjps = (lambda g: g @ W, lambda g: rows(g).T @ X2, lambda g: rows(g).sum(axis=0))
     prev = (x, weight) if bias is None else (x, weight, bias)
     return _result(out, prev, "linear", vjps[: len(prev)])
 
@@ -637,18 +639,19 @@ def _lift(other, like: Tensor, op: str) -> Tensor:
         return other
     if type(other) is float or (type(other) is int and -(2**53) <= other <= 2**53):  # the usual constant
         const = Tensor._leaf(np.array(other, dtype=like.data.dtype))
-        const._op = CONSTANT  # marked, so a drawing groups it with its op
-        return const
-    if isinstance(other, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(other, bool):
+    elif type(other) is np.ndarray and other.ndim and other.dtype in _FLOATS:  # e.g. targets: a copy, as is
+        const = Tensor._leaf(np.array(other))
+    elif isinstance(other, (numbers.Real, np.ndarray, list, tuple)) and not isinstance(other, bool):
         kind = np.asarray(other).dtype.kind
         try:
             data = _as_array(other, f"Tensor {op}", like.data.dtype if kind in "biu" or np.ndim(other) == 0 else None)
         except TypeError:
             raise TypeError(f"unsupported operand for {op}: Tensor {op} {type(other).__name__} {other!r}") from None
         const = Tensor._leaf(data)
-        const._op = CONSTANT  # marked, so a drawing groups it with its op
-        return const
-    raise TypeError(f"unsupported operand for {op}: Tensor {op} {type(other).__name__} {other!r}")
+    else:
+        raise TypeError(f"unsupported operand for {op}: Tensor {op} {type(other).__name__} {other!r}")
+    const._op = CONSTANT  # marked, so a drawing groups it with its op
+    return const
 
 
 def _broadcasting(ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:

@@ -15,9 +15,10 @@ __all__ = ["Module", "is_parameter", "zero_grads"]
 
 
 def zero_grads(params) -> None:
-    """Set each parameter's gradient to zero: 0.0 for a Value, a zero array for a Tensor."""
+    """Set each parameter's gradient to zero: 0.0 for a Value; None for a Tensor (read as zeros), as PyTorch's
+    `zero_grad(set_to_none=True)`, so the next backward stores its gradient instead of adding it to zeros."""
     for p in params:
-        p.grad = np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
+        p.grad = None if isinstance(p.data, np.ndarray) else 0.0
 
 
 def is_parameter(x: object) -> bool:
