@@ -25,7 +25,7 @@ from microgradx.nn.layers import neuron_arrays
 
 STEPS_PER_CALL = 20  # a step takes ~100 us: time 20 in a row and divide
 LR = 0.1
-CPU = time.process_time  # one-thread rows: CPU time, steady on a busy machine (wall time is what 2 threads get)
+CPU = time.thread_time  # one-thread rows: this thread's CPU time, steady on a busy machine (torch runs inline)
 
 
 def conditions() -> str:
