@@ -71,7 +71,16 @@ def show(change):  # what a dashboard does: the hovered (or clicked) neuron, lar
     shown.value = f"showing {net.focus}" if net.focus else "showing the output"
 
 net.observe(show, names=["hovered", "selected"])
-widgets.HBox([net, widgets.VBox([shown, boundary])])
+nudge = widgets.Button(description="nudge")
+nudge.add_class("mgx-nudge")
+
+def nudge_weights(_):  # a training step's worth of change: the page must redraw the links and heatmaps
+    for neuron in small.layers[0].neurons:
+        neuron.w[0].data = -3 * neuron.w[0].data
+    net.update(small)
+
+nudge.on_click(nudge_weights)
+widgets.HBox([net, widgets.VBox([shown, boundary, nudge])])
 """
 
 
@@ -114,6 +123,8 @@ def _check_layout(view) -> None:
 def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  # noqa: F811 (fixtures)
     from playwright.sync_api import expect
 
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     _notebook(lab.dir / "views_check.ipynb")
     panel = open_notebook(page, lab, "views_check.ipynb")
     run_all_cells(page, panel)
@@ -135,6 +146,12 @@ def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  #
 
     small.scroll_into_view_if_needed()
     _check_layout(small)
+    pixels = "c => c.toDataURL()"
+    links, thumb = small.locator("canvas.mgx-net-links"), small.locator(".mgx-node[data-layer='1'] canvas").first
+    before_links, before_thumb = links.evaluate(pixels), thumb.evaluate(pixels)
+    panel.locator(".mgx-nudge").click()  # new weights from Python: links and heatmaps are redrawn
+    page.wait_for_function("([c, url]) => c.toDataURL() !== url", arg=[links.element_handle(), before_links])
+    assert thumb.evaluate(pixels) != before_thumb
     shown, image = panel.locator(".mgx-shown"), panel.locator("img.mgx-boundary").first
     before = image.get_attribute("src")
     node = small.locator(".mgx-node[data-layer='1'][data-unit='3']")
@@ -157,11 +174,14 @@ def test_hovering_a_neuron_shows_its_heatmap_and_the_layout_holds(lab, page):  #
     expect(card).to_be_visible()
     expect(card).to_have_text(re.compile(r"^weight -?\d"))
     screenshot(page, "views-hover-link")
+    assert errors == [], errors
 
 
 def test_the_output_views_show_regression_discretized_output_a_legend_and_smoothed_curves(lab, page):  # noqa: F811
     from playwright.sync_api import expect
 
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     _notebook(lab.dir / "views_outputs.ipynb")
     panel = open_notebook(page, lab, "views_outputs.ipynb")
     run_all_cells(page, panel)
@@ -184,3 +204,4 @@ def test_the_output_views_show_regression_discretized_output_a_legend_and_smooth
     expect(curves.locator("text").first).to_contain_text("Test loss")
     assert curves.locator("polyline").count() == 5  # raw loss, smoothed loss, test loss, two accuracies
     curves.screenshot(path=str(ARTIFACTS / "views-curves-element.png"))
+    assert errors == [], errors

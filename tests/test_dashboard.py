@@ -304,7 +304,7 @@ def test_architecture_and_data_controls_rebuild_cleanly():
     dash.remove_layer.click()
     assert widths(dash) == [4, 1]
     dash.activation.value = "relu"
-    assert dash.network.layout["columns"][1]["label"] == "relu"
+    assert dash.network.geometry["columns"][1]["label"] == "relu"
     dash.dataset.value = "circles"
     dash.fit(2)
     assert dash.data.name == "circles" and dash.step_count == 2
@@ -400,7 +400,7 @@ def test_feature_toggles_change_the_networks_inputs():
     dash.features["x1^2"].value = True
     dash.features["sin(x2)"].value = True
     assert dash.data.feature_names == ("x1", "x2", "x1^2", "sin(x2)") and widths(dash)[0] == 3
-    assert layer_weights(dash.model)[0][0].shape == (3, 4) and "X1²" in dash.network.layout["names"]
+    assert layer_weights(dash.model)[0][0].shape == (3, 4) and "X1²" in dash.network.geometry["names"]
     dash.features["x1"].value = False
     assert dash.data.feature_names == ("x2", "x1^2", "sin(x2)")
     np.testing.assert_allclose(dash.data.inputs[:, 1], dash.data.X[:, 0] ** 2)

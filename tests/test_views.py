@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 import traitlets
@@ -126,7 +127,8 @@ def test_network_view_sends_weights_biases_and_each_neurons_heatmap_as_numbers()
     data = moons(60, seed=0)
     model = MLP(2, [4, 3, 1], seed=0, activation="tanh")
     view = NetworkView(model, data=data, thumbnail=6)
-    assert view.layout["sizes"] == [2, 4, 3, 1] and view.layout["names"] == ["X1", "X2"]
+    assert view.geometry["sizes"] == [2, 4, 3, 1] and view.geometry["names"] == ["X1", "X2"]
+    assert isinstance(view.layout, widgets.Layout)  # the usual CSS layout, free for a dashboard to size
     weights = np.frombuffer(view.weights, dtype=np.float32)
     expected = np.concatenate([W.ravel() for W, _ in layer_weights(model)])
     np.testing.assert_allclose(weights, expected, rtol=1e-6)  # row by row: dest, then source
@@ -166,7 +168,10 @@ def test_network_view_without_data_draws_boxes_and_gains_heatmaps_with_set_data(
     assert len(view.thumbnails) == 7 * 10 * 10
     view.inputs = ["x1", "x2"]
     view.update(MLP(2, [5, 1], seed=0))  # a new architecture: a new layout
-    assert view.layout["sizes"] == [2, 5, 1]
+    assert view.geometry["sizes"] == [2, 5, 1]
+    view.set_data(None)
+    view.update(model)
+    assert view.thumbnails == b"" and view.data is None
     with pytest.raises(ValueError, match="NetworkView.set_data: thumbnails need 2-D points"):
         view.set_data(dataclasses.replace(moons(30, seed=0), X=np.zeros((30, 3))))
 
@@ -175,9 +180,9 @@ def test_network_view_labels_seven_features_and_resends_the_layout_only_when_it_
     data = moons(40, seed=0).with_features(*SEVEN)
     model = MLP(7, [32] * 6 + [1], seed=0)
     view = NetworkView(model, data=data)
-    assert view.layout["names"] == ["X1", "X2", "X1²", "X2²", "X1X2", "sin X1", "sin X2"]
+    assert view.geometry["names"] == ["X1", "X2", "X1²", "X2²", "X1X2", "sin X1", "sin X2"]
     sent = []
-    view.observe(lambda change: sent.append(change["name"]), names=["layout", "weights", "thumbnails"])
+    view.observe(lambda change: sent.append(change["name"]), names=["geometry", "weights", "thumbnails"])
     model.layers[0].neurons[0].w[0].data += 1.0
     view.update(model)
     assert sent == ["weights", "thumbnails"]  # the same architecture: numbers only

@@ -1,4 +1,4 @@
-// NetworkView's front end (an anywidget ES module, no build step). Python sends `layout` once per
+// NetworkView's front end (an anywidget ES module, no build step). Python sends `geometry` once per
 // architecture and three binary arrays a frame (weights, biases, thumbnails); this turns them into pixels.
 // Hovering a neuron sets the synced trait `hovered` to [layer, unit] (null on leaving), a click toggles
 // `selected`; hovering a link or a bias shows its value in a card, as TensorFlow Playground does.
@@ -116,7 +116,7 @@ function card(state, event, text) {
 }
 
 function build(model, el, state) {
-  const layout = model.get("layout");
+  const layout = model.get("geometry");
   el.replaceChildren();
   state.layout = null;
   if (!layout || !layout.sizes) return;
@@ -249,11 +249,11 @@ function render({ model, el }) {
     requestAnimationFrame(() => { pending = false; frame(model, state); });
   };
   const mark = () => marks(model, state);
-  model.on("change:layout", redraw);
+  model.on("change:geometry", redraw);
   model.on("change:weights change:biases change:thumbnails change:palette", draw);
   model.on("change:hovered change:selected", mark);
   return () => {
-    model.off("change:layout", redraw);
+    model.off("change:geometry", redraw);
     model.off("change:weights change:biases change:thumbnails change:palette", draw);
     model.off("change:hovered change:selected", mark);
   };

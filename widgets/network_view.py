@@ -1,8 +1,8 @@
 """`NetworkView`: the network as TensorFlow Playground draws it, each neuron a live heatmap of its output.
 
 Python computes the numbers, the browser draws them (an anywidget with a plain ES module,
-`network_view.js`): the layout is sent once per architecture as JSON, and a frame is three small binary
-arrays, the weights and biases (float32) and every neuron's output over a `thumbnail` x `thumbnail` grid of
+`network_view.js`): the layout (trait `geometry`) is sent once per architecture as JSON, and a frame is three
+small binary arrays, the weights and biases (float32) and every neuron's output over a `thumbnail` x `thumbnail` grid of
 the input plane (8-bit palette indices). Hovering a neuron sets the synced trait `hovered`, clicking it
 sets `selected`, so a dashboard can show that neuron's heatmap large (`BoundaryView.neuron`); hovering a
 link or a bias shows its value.
@@ -220,7 +220,8 @@ class NetworkView(anywidget.AnyWidget):
     (relative to the largest); a neuron's small square is its bias. The output neuron shows the score
     minus `threshold`. `inputs` (a list of feature names, default the data's) label the input column.
 
-    Synced traits a dashboard observes (``view.observe(callback, "hovered")``):
+    `geometry` is the `network_layout` drawn (`layout` is the usual ipywidgets CSS Layout). Synced traits a
+    dashboard observes (``view.observe(callback, "hovered")``):
     - `hovered`: ``(layer, unit)`` under the mouse, or None. Layer 0 is the input features, layer k the
       k-th dense layer, the last one the output.
     - `selected`: the same, set by a click on a neuron (a second click clears it).
@@ -229,12 +230,13 @@ class NetworkView(anywidget.AnyWidget):
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
     >>> view = NetworkView(MLP(2, [4, 1], seed=0), data=moons(40, seed=0))
-    >>> view.layout["sizes"], len(view.weights) // 4, len(view.thumbnails) // 100
+    >>> view.geometry["sizes"], len(view.weights) // 4, len(view.thumbnails) // 100
     ([2, 4, 1], 12, 7)
     """
 
     _esm = pathlib.Path(__file__).with_name("network_view.js")
-    layout = traitlets.Dict().tag(sync=True)  # network_layout(): sent once per architecture
+    # network_layout(), sent once per architecture (not `layout`: that is every DOMWidget's CSS Layout)
+    geometry = traitlets.Dict().tag(sync=True)
     palette = traitlets.Bytes(PALETTE).tag(sync=True)  # 256 RGB colours, BoundaryView's
     weights = traitlets.Bytes(b"").tag(sync=True)  # float32, each layer's W (out, in) row by row
     biases = traitlets.Bytes(b"").tag(sync=True)  # float32, every neuron's but the inputs'
@@ -265,14 +267,14 @@ class NetworkView(anywidget.AnyWidget):
         """The neuron to show large: the hovered one, else the clicked one, else None (the output). A neuron
         the network drawn now does not have (a report from the page about the network before a rebuild)
         counts as none."""
-        sizes = self.layout.get("sizes", ())
+        sizes = self.geometry.get("sizes", ())
         for neuron in (self.hovered, self.selected):
             if neuron is not None and neuron[0] < len(sizes) and neuron[1] < sizes[neuron[0]]:
                 return neuron
         return None
 
     def __repr__(self) -> str:
-        sizes = "-".join(map(str, self.layout.get("sizes", ()))) or "empty"
+        sizes = "-".join(map(str, self.geometry.get("sizes", ()))) or "empty"
         return f"NetworkView({sizes}, hovered={self.hovered}, selected={self.selected})"
 
     @traitlets.validate("hovered", "selected")
@@ -283,7 +285,11 @@ class NetworkView(anywidget.AnyWidget):
         return value
 
     def set_data(self, data) -> None:
-        """Draw each neuron's output over the plane of `data` (its 2-D points, through its features)."""
+        """Draw each neuron's output over the plane of `data` (its 2-D points, through its features); None:
+        plain boxes again, from the next `update`."""
+        if data is None:
+            self.data = self._grid = None
+            return
         if np.asarray(data.X).ndim != 2 or np.asarray(data.X).shape[1] != 2:
             raise ValueError(f"NetworkView.set_data: thumbnails need 2-D points, got X of shape {np.shape(data.X)}")
         n = self.thumbnail
@@ -299,8 +305,8 @@ class NetworkView(anywidget.AnyWidget):
         names += tuple(f"X{j + 1}" for j in range(len(names), layers[0][0].shape[1]))
         with self.hold_sync(), np.errstate(all="ignore"):  # one message a frame; a diverging model is drawn too
             layout = _cached_layout(_sizes(layers), _labels(layers), names, *self.svg_size)
-            if layout != self.layout:
-                self.layout = layout
+            if layout != self.geometry:
+                self.geometry = layout
             self.weights = np.concatenate([np.ravel(W) for W, _, _ in layers]).astype(np.float32).tobytes()
             self.biases = np.concatenate([np.ravel(b) for _, b, _ in layers]).astype(np.float32).tobytes()
             self.thumbnails = self._thumbnails(layers, threshold)
