@@ -5,7 +5,7 @@
 Two measurements, each while a model that is still learning trains:
 
 - the dashboard: ``TrainingDashboard(graph=True)`` on the spiral (it is still learning after a minute), Play
-  pressed; graph frames and boundary frames counted as they land in the page;
+  pressed, its graph panel repainted on every frame; graph and boundary frames counted as they land;
 - the graph alone: a `GraphWidget` of the same Tensor model, repainted between two steps by the training
   thread through the dashboard's default throttle (at most 20 frames/s), as the dashboard's graph panel is.
 
@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_browser import CHROMIUM_ARGS, Lab, open_notebook, run_all_cells  # noqa: E402
 
 DASHBOARD = [
-    "from microgradx.widgets import TrainingDashboard\n"
+    "from microgradx.widgets import TrainingDashboard, dashboard\n"
+    "dashboard.LIVE_GRAPH = True  # the graph panel repaints on every frame, with the other views\n"
     "dash = TrainingDashboard(dataset='spiral', hidden=(8, 8), lr=0.03, seed=0, graph=True)\n"
     "dash",
 ]

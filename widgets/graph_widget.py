@@ -294,11 +294,19 @@ class GraphWidget:
         return next((i for i, n in enumerate(nodes) if n.label == "score"), None)
 
     def _stops(self) -> list[int]:
-        """Replay positions: every step, or with collapsed groups the step at which a group is complete."""
-        box = [self.plan.where[i] for i in self.step_node]
-        last = {b: k for k, b in enumerate(box)}  # each drawn box: the last step that reaches it
-        shared = {b for b in last if len(self.plan.boxes[b].members) > 1}
-        return [k for k, b in enumerate(box) if b not in shared or last[b] == k]
+        """Replay positions: the step at which each drawn box gets its gradient. A collapsed group gets it with
+        its output (what its box shows), not when its parameters do (they come last: they were made first)."""
+        arrive = {}
+        for k, i in enumerate(self.step_node):
+            b = self.plan.where[i]
+            if self.plan.boxes[b].kind != "group":
+                arrive[b] = k  # a value's own step; the loss drawn as one op: its last
+        never = len(self.steps)
+        for j, group in enumerate(self.plan.groups):  # groups are the first boxes
+            reached = [self.step_of[o] for o in group.outputs if self.step_of[o] < never]
+            if reached:
+                arrive[j] = max(reached)
+        return sorted(set(arrive.values()))
 
     def _caption(self, position: int, arrived: int, hot: int) -> str:
         if position < 0:
