@@ -18,7 +18,7 @@ import shutil
 import subprocess
 
 from microgradx import MLP, Neuron, Value
-from microgradx.drawing import _fallback_exe
+from microgradx.drawing import fallback_exe
 from microgradx.graph import draw_dot
 
 try:
@@ -62,7 +62,7 @@ def run(quick: bool = False) -> list[dict]:
     """One row per case: seconds to draw and render to SVG (median), beside graphviz-pure's rendering."""
     if shutil.which("dot") is None:
         raise RuntimeError("bench_graph needs Graphviz's `dot` (apt-get install graphviz)")
-    pure = _fallback_exe()
+    pure = fallback_exe()
     repeat, warmup = (3, 1) if quick else (7, 2)
     rows = []
     for case, build, kwargs in CASES:

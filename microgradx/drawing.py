@@ -13,7 +13,7 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
-__all__ = ["GraphvizNotFound", "drawing_class", "INSTALL_HINT"]
+__all__ = ["GraphvizNotFound", "drawing_class", "fallback_exe", "INSTALL_HINT"]
 
 INSTALL_HINT = """\
 Install Graphviz (the `dot` program), then restart the kernel:
@@ -96,7 +96,7 @@ def drawing_class():
     return Drawing
 
 
-def _fallback_exe() -> str | None:
+def fallback_exe() -> str | None:
     """graphviz-pure (a pip-installable port of Graphviz's `dot`) on PATH or beside this Python, if installed."""
     return shutil.which("graphviz-pure") or shutil.which("graphviz-pure", path=sysconfig.get_path("scripts"))
 
@@ -105,7 +105,7 @@ def _fallback_pipe(source: str, fmt: str) -> bytes | None:
     """Render with graphviz-pure when `dot` is missing (None when it is not installed either).
 
     Its layouts match `dot`'s (same nodes, edges and ranks; checked in tests/test_graph.py)."""
-    exe = _fallback_exe()
+    exe = fallback_exe()
     if exe is None:
         return None
     done = subprocess.run([exe, f"-T{fmt}"], input=source.encode(), capture_output=True, check=False)

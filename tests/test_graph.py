@@ -434,7 +434,7 @@ def no_dot(monkeypatch, tmp_path):
 
 
 def test_missing_dot_gives_install_advice_and_keeps_the_source(no_dot, monkeypatch, tmp_path):
-    monkeypatch.setattr(drawing_module, "_fallback_exe", lambda: None)
+    monkeypatch.setattr(drawing_module, "fallback_exe", lambda: None)
     *_, e = expression()
     drawing = G.draw_dot(e)
     for render in (
@@ -451,7 +451,7 @@ def test_missing_dot_gives_install_advice_and_keeps_the_source(no_dot, monkeypat
 
 
 def test_graphviz_pure_renders_the_same_picture_when_dot_is_missing(no_dot):
-    if drawing_module._fallback_exe() is None:
+    if drawing_module.fallback_exe() is None:
         pytest.skip("graphviz-pure is not installed (pip install graphviz-pure)")
     model, loss = program()
     svg = G.draw_dot(loss, model=model, collapse="neuron").pipe(format="svg", encoding="utf-8")
