@@ -147,7 +147,9 @@ class GraphWidget:
         self.slider = widgets.IntSlider(min=0, max=0, value=0, description="replay", continuous_update=False)
         self.player = widgets.Play(min=0, max=0, value=0, interval=400, description="play the replay")
         widgets.jslink((self.player, "value"), (self.slider, "value"))
-        self.replay_toggle = widgets.ToggleButton(value=True, description="replay each step", tooltip="After a training step, replay its backward pass node by node")
+        self.replay_toggle = widgets.ToggleButton(
+            value=True, description="replay each step", tooltip="After a training step, replay its backward pass"
+        )
         self.full_size = widgets.ToggleButton(value=False, description="1:1", tooltip="Full size, scrolling")
         widgets.link((self.full_size, "value"), (self.view, "fit"), transform=(lambda v: not v, lambda v: not v))
         self.step_button.add_class("mgx-graph-step")
