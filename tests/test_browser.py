@@ -395,6 +395,16 @@ def test_dashboard_controls_in_the_browser(lab, page):
     assert network.inner_html() != before
     screenshot(page, "dashboard-features")
 
+    # hovering a neuron shows its output large in the output panel
+    image = dash.locator("img.mgx-boundary")
+    before = image.get_attribute("src")
+    dash.locator(".mgx-network .mgx-node[data-layer='1'][data-unit='0']").hover()
+    page.wait_for_function("([img, src]) => img.src !== src", arg=[image.element_handle(), before])
+    screenshot(page, "dashboard-hover-neuron")
+    hovered = image.get_attribute("src")  # the neuron's picture (the update for it has arrived)
+    dash.locator(".mgx-step-counter").hover()  # off the network: the output again
+    page.wait_for_function("([img, src]) => img.src !== src", arg=[image.element_handle(), hovered])
+
     # the speed control changes steps per second: 1 step/s, then full speed
     counter, play = dash.locator(".mgx-step-counter"), dash.locator("button.mgx-play")
     play.click()

@@ -611,7 +611,24 @@ def test_dashboard_graph_panel_redraws_after_a_step(dot_program):
     with_grads = dash.graph.svg.value
     dash.step()
     assert dash.graph.svg.value not in (before, with_grads)
-    assert dash.graph.position == len(dash.graph.stops) - 1  # the replay position is kept
+    assert dash.graph.player.playing  # after Step, that step's backward pass replays node by node
+    dash.graph.replay_toggle.value = False  # the toggle turns the replay off
+    dash.graph.player.playing = False
+    dash.step()
+    assert not dash.graph.player.playing and dash.graph.position == len(dash.graph.stops) - 1
+
+
+def test_the_graph_panel_is_redrawn_on_every_frame_between_steps(dot_program):
+    dash = TrainingDashboard(hidden=(2,), graph=True, max_fps=None, **SMALL)
+    seen, update = [], dash.graph.update
+
+    def counted():
+        seen.append((dash.step_count, threading.current_thread().name, dash.trainer.lock._is_owned()))
+        update()
+
+    dash.graph.update = counted
+    dash.fit(3)
+    assert seen[-3:] == [(1, "microgradx-train", True), (2, "microgradx-train", True), (3, "microgradx-train", True)]
 
 
 

@@ -35,7 +35,6 @@ __all__ = ["TrainingDashboard", "build_model"]
 # kept importable from here, as before
 LEARNING_RATES, ACTIVATIONS, ENGINES = settings.LEARNING_RATES, settings.ACTIVATIONS, settings.ENGINES
 MAX_LAYERS, MAX_NEURONS = settings.MAX_LAYERS, settings.MAX_NEURONS
-LIVE_GRAPH = False  # the graph panel redraws on every frame once GraphWidget.update() is cheap (issue 13)
 # attributes read through to the controls (dash.lr.value = 0.1 is what choosing 0.1 in the menu does)
 _CONTROL_NAMES = frozenset(
     "play_button step_button reset_button regenerate add_layer remove_layer layer_boxes layers_box speed lr "
@@ -253,6 +252,8 @@ class TrainingDashboard:
         """One training step (the Step button); its record, or None if training is stopped by an error."""
         before = self.step_count
         self.fit(1)
+        if self.graph is not None and self.step_count > before:
+            self.graph.replay()  # that step's backward pass, node by node (if the graph's replay toggle is on)
         return self.history[-1] if self.step_count > before else None
 
     def play(self) -> None:
@@ -327,7 +328,6 @@ class TrainingDashboard:
             self._stop_with(error, f"{type(error).__name__}: {error}".rstrip(": "))
         with contextlib.suppress(Exception):  # a failing frame must not hide why the run stopped
             self._throttle.flush()
-            self._refresh_graph()
         self._show_state()
         self._changed.notify_all()
 
@@ -551,8 +551,6 @@ class TrainingDashboard:
         """A frame now, whatever the rate (a control changed), between two steps if a run is on."""
         with self._between_steps():
             self._throttle.force()
-            if not LIVE_GRAPH:
-                self._refresh_graph()
 
     def _draw(self) -> None:
         """One frame, between two steps: render the model as it is and send it in one batch per widget."""
@@ -566,12 +564,8 @@ class TrainingDashboard:
                 self.curves.update(history)
                 self.step_label.value = f"step {len(history)}"
                 self.stats.value = self._stats(history)
-            if self.graph is not None and LIVE_GRAPH:
+            if self.graph is not None:  # cheap and layout-stable: only numbers and colours change
                 self.graph.update()
-
-    def _refresh_graph(self) -> None:
-        if self.graph is not None:
-            self.graph.update()
 
     def _stats(self, history) -> str:
         """Train and test loss (over the whole sets) and the accuracies, as the Playground shows them."""
