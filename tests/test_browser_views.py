@@ -200,7 +200,7 @@ def test_the_output_views_show_regression_discretized_output_a_legend_and_smooth
         ticks = _boxes(view.locator(".mgx-boundary-legend text"))
         assert [t["text"] for t in ticks] == ["-1", "0", "1"] and all(_inside(t, legend) for t in ticks)
     assert "M" not in regression.locator(".mgx-boundary-line").inner_html()  # no line in regression
-    expect(curves.locator("text").first).to_contain_text("Training loss")
+    expect(curves.locator("text").first).to_contain_text("Loss (smoothed)")
     expect(curves.locator("text").first).to_contain_text("Test loss")
     assert curves.locator("polyline").count() == 5  # raw loss, smoothed loss, test loss, two accuracies
     curves.screenshot(path=str(ARTIFACTS / "views-curves-element.png"))

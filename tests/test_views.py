@@ -482,18 +482,19 @@ def test_curves_view_reads_each_record_once_and_starts_over_after_a_reset():
     assert view.value == curves_svg(history, width=320, height=200)  # incremental == all at once
     assert view.curves.seen == 300
     view.update([record(1, 9.0)])  # a reset: a new, shorter history
-    assert view.curves.seen == 1 and "Training loss <tspan" in view.value and "9.000" in view.value
+    assert view.curves.seen == 1 and "Loss (smoothed) <tspan" in view.value and "9.000" in view.value
     retrained = [record(k + 1, 2.0) for k in range(300)]  # as long as before, but another run
     view.update(retrained)
     assert view.value == curves_svg(retrained, width=320, height=200)
 
 
 def test_curves_view_shows_train_and_test_loss_as_numbers():
-    view = CurvesView([record(k + 1, 0.25, test_loss=0.75) for k in range(10)])
-    assert re.search(r'Training loss <tspan class="mgx-smoothed"[^>]*>0.250<', view.value)
+    view = CurvesView([record(k + 1, 0.25, test_loss=0.75, train_loss=0.5) for k in range(10)])
+    assert re.search(r'Training loss <tspan class="mgx-train_loss"[^>]*>0.500<', view.value)
     assert re.search(r'Test loss <tspan class="mgx-test_loss"[^>]*>0.750<', view.value)
-    view = CurvesView([record(k + 1, 0.25) for k in range(10)])
-    assert "Training loss" in view.value and "Test loss" not in view.value
+    view = CurvesView([record(k + 1, 0.25) for k in range(10)])  # no whole-set losses: the smoothed batch loss
+    assert re.search(r'Loss \(smoothed\) <tspan class="mgx-smoothed"[^>]*>0.250<', view.value)
+    assert "Training loss" not in view.value and "Test loss" not in view.value
 
 
 def test_curves_refuse_bad_settings():

@@ -19,7 +19,7 @@ from ._svg import points
 __all__ = ["CurvesView", "curves_svg", "Curves"]
 
 TRAIN, TEST = "#1f77b4", "#d62728"
-COLUMNS = ("step", "loss", "smoothed", "test_loss", "train_acc", "test_acc")
+COLUMNS = ("step", "loss", "smoothed", "test_loss", "train_acc", "test_acc", "train_loss")
 CHARTS = (  # title, [(column, colour, legend, faint)], fixed y range or None (0..max)
     ("loss", [("loss", TRAIN, "", True), ("smoothed", TRAIN, "train", False), ("test_loss", TEST, "test", False)],
      None),
@@ -147,9 +147,12 @@ def render_curves(rows: Sequence[tuple], *, width: int = 320, height: int = 200)
 
 
 def _numbers(columns: dict, left: int) -> str:
-    """The last losses as numbers, as the Playground shows them: the smoothed train loss, and the test loss."""
+    """The last losses as numbers, as the Playground shows them: the training loss over the whole set if the
+    records have it (else the smoothed batch loss, so named), and the test loss."""
     parts = []
-    for key, name, colour in (("smoothed", "Training loss", TRAIN), ("test_loss", "Test loss", TEST)):
+    whole = np.isfinite(columns["train_loss"]).any()
+    train = ("train_loss", "Training loss") if whole else ("smoothed", "Loss (smoothed)")
+    for key, name, colour in ((*train, TRAIN), ("test_loss", "Test loss", TEST)):
         finite = columns[key][np.isfinite(columns[key])]
         if len(finite):
             parts.append(f'{name} <tspan class="mgx-{key}" fill="{colour}" font-weight="bold">{finite[-1]:.3f}</tspan>')
@@ -166,7 +169,7 @@ class CurvesView(widgets.HTML):
     training and test losses as numbers above the charts.
 
     >>> view = CurvesView([{"step": k, "loss": 1.0 / k, "train_acc": 0.5} for k in range(1, 1001)])
-    >>> "Training loss" in view.value, len(view.curves.rows()) <= 2 * view.curves.max_points + 1
+    >>> "Loss (smoothed)" in view.value, len(view.curves.rows()) <= 2 * view.curves.max_points + 1
     (True, True)
     """
 
