@@ -45,6 +45,8 @@ def drawing_class():
     except ImportError:
         raise ImportError('drawing graphs needs the graphviz package: pip install "microgradx[widgets]"') from None
 
+    from .pictures import drawing_png, with_png
+
     class Drawing(graphviz.Digraph):
         """A `graphviz.Digraph` whose rendering errors say how to install Graphviz, with `save(path)`.
 
@@ -85,12 +87,14 @@ def drawing_class():
             return f"<Drawing {self.name!r}: {len(self.body) - edges} nodes, {edges} edges>"
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            try:
+            try:  # the SVG, and a PNG beside it for readers without a kernel (C7)
                 if self.picture is not None and self._jupyter_mimetype == "image/svg+xml":
-                    return {"image/svg+xml": self.picture()}
-                return super()._repr_mimebundle_(include, exclude, **kwargs)
+                    bundle = {"image/svg+xml": self.picture()}
+                else:
+                    bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
             except GraphvizNotFound as e:  # a notebook shows the advice and the source, not a traceback
                 return {"text/plain": f"{e}\n\n{self.source}"}
+            return with_png(bundle, drawing_png, self, include, exclude)
 
     _CLASS = Drawing
     return Drawing

@@ -6,30 +6,38 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from microgradx.cli import main
 
 
-def _check_outputs(out):
+def _check_outputs(out, size=800):
     for name in ("boundary.png", "loss.png"):
         data = (out / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
         Image.open(io.BytesIO(data)).verify()
+    with Image.open(out / "boundary.png") as boundary:
+        assert boundary.size == (size, size)
+    with Image.open(out / "training.gif") as gif:
+        assert gif.format == "GIF" and gif.is_animated and gif.n_frames >= 2
     svg = ET.fromstring((out / "graph.svg").read_bytes())
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert sorted(p.name for p in out.iterdir()) == ["boundary.png", "graph.svg", "loss.png", "training.gif"]
     return svg
 
 
 def test_train_writes_pictures(tmp_path, dot_program, capsys):
     out = tmp_path / "spiral"
     argv = ["train", "--dataset", "spiral", "--n", "60", "--layers", "4,4", "--activation", "tanh", "--steps", "3"]
-    code = main([*argv, "--lr", "0.1", "--seed", "0", "--features", "x1,x2,x1*x2", "--out", str(out), "--no-progress"])
+    argv += ["--lr", "0.1", "--seed", "0", "--features", "x1,x2,x1*x2", "--size", "300", "--resolution", "60"]
+    code = main([*argv, "--out", str(out), "--no-progress"])
     assert code == 0
-    svg = _check_outputs(out)
+    svg = _check_outputs(out, size=300)
     text = ET.tostring(svg, encoding="unicode")
-    assert "layer" in text  # collapsed: one node per layer
+    assert "one node per neuron" in text and "Neuron 1.3" in text  # collapsed by neuron
+    assert "loss on sample" in text or "score of sample" in text
     printed = capsys.readouterr().out
     assert "MLP(3, 4, 4, 1)" in printed and "3 steps in" in printed and "test accuracy" in printed
 
@@ -45,7 +53,17 @@ def test_demo_through_python_dash_m(tmp_path, dot_program):
     assert run.returncode == 0, run.stderr
     assert "MLP(2, 16, 16, 1)" in run.stdout and "moons" in run.stdout
     assert "2/2" in run.stderr  # the tqdm progress bar
-    _check_outputs(out)
+    svg = ET.tostring(_check_outputs(out), encoding="unicode")
+    # the demo's slide pictures: the graph of one sample's loss, by neuron, with data and (nonzero) gradients
+    assert "one node per neuron" in svg and "loss on sample" in svg
+    grads = [float(g) for g in re.findall(r"grad (-?[\d.]+(?:e[-+]\d+)?)", svg)]
+    assert len(grads) > 30 and any(abs(g) > 1e-3 for g in grads)
+    frames = []
+    with Image.open(out / "training.gif") as gif:
+        for k in (0, gif.n_frames - 1):
+            gif.seek(k)
+            frames.append(np.asarray(gif.convert("RGB")))
+    assert (frames[0] != frames[1]).any()  # the boundary moved over training
 
 
 def test_help_documents_every_option(capsys):
@@ -106,3 +124,62 @@ def test_linear_schedule_ends_at_a_tenth_of_the_learning_rate():
     trainer = _trainer(args)
     assert trainer._lr(0) == 0.1
     assert abs(trainer._lr(9) - 0.01) < 1e-15
+
+
+def test_demo_boundary_is_large_and_smooth(tmp_path, dot_program):
+    """800 x 800, with the boundary drawn as a contour line (test_pictures checks the line lies on score 0)."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--steps", "5", "--out", str(out), "--no-progress"]) == 0
+    with Image.open(out / "boundary.png") as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    assert pixels.shape == (800, 800, 3)
+    dark = (np.abs(pixels - 64).max(axis=2) < 20)[100:700, 100:700]  # the line's colour, #404040
+    assert dark.sum() > 300  # there is a line
+
+
+def test_a_folder_in_the_way_is_found_before_training(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "boundary.png").mkdir(parents=True)
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--n", "40", "--steps", "500", "--out", str(out), "--no-progress"])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert "training" not in captured.out  # nothing trained
+    assert len(captured.err.strip().splitlines()) == 1
+    assert f"cannot write {out / 'boundary.png'}: a folder of that name is in the way" in captured.err
+    assert [p.name for p in out.iterdir()] == ["boundary.png"]  # nothing else written
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.write_text("not a folder")
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--steps", "1", "--out", str(out)])
+    assert info.value.code == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_pictures_are_written_whole(tmp_path, dot_program, monkeypatch):
+    """Each file goes to a temporary name and is renamed: a failure half-way leaves the old file, no debris."""
+    import os
+
+    out = tmp_path / "out"
+    argv = ["train", "--n", "40", "--layers", "4", "--steps", "2", "--size", "200", "--resolution", "40"]
+    assert main([*argv, "--out", str(out), "--no-progress"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    renames = []
+    real = os.replace
+
+    def replace(src, dst):
+        renames.append((os.path.basename(src), os.path.basename(dst)))
+        if os.path.basename(dst) == "graph.svg":
+            raise OSError("disk full")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="disk full"):
+        main([*argv, "--steps", "3", "--out", str(out), "--no-progress"])
+    assert [dst for _, dst in renames] == ["boundary.png", "loss.png", "graph.svg"]
+    assert all(src.startswith(f".{dst}.") and src.endswith(".tmp") for src, dst in renames)
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temporary file left
+    assert (out / "graph.svg").read_bytes() == before["graph.svg"]  # the old one, whole

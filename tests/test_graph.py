@@ -417,7 +417,7 @@ def test_svg_display_and_save(dot_program, tmp_path):
     *_, e = expression()
     drawing = G.draw_dot(e)
     bundle = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and bundle["image/svg+xml"].count('class="node"') == 11
+    assert list(bundle) == ["image/svg+xml", "image/png"] and bundle["image/svg+xml"].count('class="node"') == 11
     drawing.save(tmp_path / "g.svg")
     assert (tmp_path / "g.svg").read_text().count('class="edge"') == len(parse(drawing.source)[1]) == 11
     drawing.save(tmp_path / "g.png")

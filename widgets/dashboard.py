@@ -19,9 +19,10 @@ import numpy as np
 from microgradx import data as datasets
 from microgradx.nn import dense_layers, predict
 from microgradx.nn.module import Module
+from microgradx.pictures import with_png
 from microgradx.train import LOSSES, Divergence, Trainer
 
-from . import settings
+from . import settings, snapshot
 from ._throttle import Throttle
 from .boundary_view import BoundaryView
 from .controls import Controls
@@ -227,7 +228,8 @@ class TrainingDashboard:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)  # deterministic, for notebooks kept as tests (nbval)
-        return bundle
+        with self._between_steps():  # a picture of this state for readers without a kernel (C7)
+            return with_png(bundle, snapshot.dashboard_png, self, kwargs.get("include"), kwargs.get("exclude"))
 
     def __repr__(self) -> str:
         sizes = "-".join(str(w.shape[1]) for w, _ in layer_weights(self.model)) + "-1"

@@ -16,8 +16,10 @@ from microgradx import losses
 from microgradx.engine import CONSTANT, Value, topological_order
 from microgradx.graph import MAX_NODES, backward_steps
 from microgradx.layout import live_layout
+from microgradx.pictures import with_png
 from microgradx.scene import op_name, plan
 
+from . import snapshot
 from .graph_view import GraphView
 
 __all__ = ["GraphWidget", "sample_loss"]
@@ -163,7 +165,7 @@ class GraphWidget:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)  # deterministic, for notebooks kept as tests (nbval)
-        return bundle
+        return with_png(bundle, snapshot.graph_widget_png, self, kwargs.get("include"), kwargs.get("exclude"))
 
     def __repr__(self) -> str:
         where = "forward" if self.position < 0 else f"backward {self.position + 1}/{len(self.stops)}"
