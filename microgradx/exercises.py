@@ -9,7 +9,7 @@ naming the point, node or step, the expected value and the value got: never a ba
 
 >>> import math
 >>> print(check_local_derivative(math.sin, math.cos, at=[0.0, 1.0]))
-ok: the derivative agrees with finite differences at 2 points (largest difference 2.8e-11)
+ok: the derivative agrees with finite differences at 2 points (within 1e-05)
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ def check_local_derivative(
     """
     points = _points("check_local_derivative", at)
     _callable("check_local_derivative", f=f, derivative=derivative)
-    worst = 0.0
     for x in points:
         numeric = (_number(f(x + h)) - _number(f(x - h))) / (2 * h)
         got = derivative(x)
@@ -53,8 +52,8 @@ def check_local_derivative(
             raise ExerciseFailed(
                 f"the derivative at x = {x:g} is wrong: expected {numeric:.6g} (finite differences), got {got:.6g}"
             )
-        worst = max(worst, error)
-    return f"ok: the derivative agrees with finite differences at {len(points)} points (largest difference {worst:.1e})"
+    # the tolerance, not the difference: the last digits of finite differences vary with the platform's libm
+    return f"ok: the derivative agrees with finite differences at {len(points)} points (within {rtol:g})"
 
 
 def check_backward(root: Value, backward: Callable[[Value], object], *, rtol: float = 1e-9) -> str:
