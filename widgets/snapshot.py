@@ -17,6 +17,7 @@ from html import unescape
 
 import numpy as np
 
+from microgradx.nn import dense_layers
 from microgradx.pictures import drawing_png, figure_png, png_bytes
 from microgradx.plot import (
     NEGATIVE,
@@ -59,10 +60,15 @@ def dashboard_png(dash) -> bytes:
 
 
 def graph_widget_png(widget) -> bytes:
-    """A `GraphWidget` at its replay position: the drawing it shows now, with its caption on top."""
+    """A `GraphWidget` at its replay position: the drawing it shows now, with its caption on top. A graph far
+    wider than high (a whole network, left to right) is laid out top to bottom for the picture."""
     from PIL import Image, ImageDraw
 
     graph = Image.open(io.BytesIO(drawing_png(widget.drawing))).convert("RGB")
+    if graph.width > max(1600, 3 * graph.height):  # a long chain, unreadable once a page scales it to fit
+        top_down = widget.drawing.copy()
+        top_down.graph_attr["rankdir"] = "TB"
+        graph = Image.open(io.BytesIO(drawing_png(top_down))).convert("RGB")
     caption = _plain(widget.caption.value)
     picture = Image.new("RGB", (max(graph.width, 400), graph.height + 28), "white")
     picture.paste(graph, (0, 28))
@@ -73,13 +79,8 @@ def graph_widget_png(widget) -> bytes:
 def network_axes(ax, model, inputs: list[str]) -> None:
     """The network as TensorFlow Playground draws it: a column of circles per layer, a line per weight
     (blue positive, orange negative, thicker and darker for larger), inputs named on the left."""
-    from microgradx.widgets.network_view import dense_layers
-
     ax.set_axis_off()
-    try:
-        layers = dense_layers(model)
-    except TypeError:
-        layers = None
+    layers = dense_layers(model)
     if not layers:
         ax.text(0.5, 0.5, f"{type(model).__name__}\n(not a dense stack)", ha="center", va="center")
         return
