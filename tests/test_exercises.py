@@ -19,7 +19,9 @@ def test_doctests():
 def test_local_derivative_right_and_wrong():
     ok = check_local_derivative(lambda x: Value(x).tanh(), lambda x: 1 - math.tanh(x) ** 2, at=[-2.0, 0.0, 0.5])
     assert ok.startswith("ok: the derivative agrees with finite differences at 3 points")
-    with pytest.raises(ExerciseFailed, match=r"at x = 0.5 is wrong: expected 0.786448 \(finite differences\), got 0.75"):
+    with pytest.raises(
+        ExerciseFailed, match=r"at x = 0.5 is wrong: expected 0.786448 \(finite differences\), got 0.75"
+    ):
         check_local_derivative(lambda x: Value(x).tanh(), lambda x: 1 - x**2 if x else 1.0, at=[0.0, 0.5])
     with pytest.raises(ExerciseFailed, match="should be a number, got 'one'"):
         check_local_derivative(math.exp, lambda x: "one", at=1.0)

@@ -17,6 +17,7 @@ from html import unescape
 
 import numpy as np
 
+from microgradx.graph import draw_dot
 from microgradx.nn import dense_layers
 from microgradx.pictures import drawing_png, figure_png, png_bytes
 from microgradx.plot import (
@@ -60,20 +61,28 @@ def dashboard_png(dash) -> bytes:
 
 
 def graph_widget_png(widget) -> bytes:
-    """A `GraphWidget` at its replay position: the drawing it shows now, with its caption on top. A graph far
-    wider than high (a whole network, left to right) is laid out top to bottom for the picture."""
+    """A `GraphWidget` at its replay position, with its caption on top: `draw_dot` of its root with the
+    gradients arrived so far and the last one outlined, as the widget shows it. A graph far wider than
+    high (a whole network, left to right) is laid out top to bottom for the picture."""
     from PIL import Image, ImageDraw
 
-    graph = Image.open(io.BytesIO(drawing_png(widget.drawing))).convert("RGB")
-    if graph.width > max(1600, 3 * graph.height):  # a long chain, unreadable once a page scales it to fit
-        top_down = widget.drawing.copy()
-        top_down.graph_attr["rankdir"] = "TB"
-        graph = Image.open(io.BytesIO(drawing_png(top_down))).convert("RGB")
+    graph = Image.open(io.BytesIO(drawing_png(_replay_drawing(widget, widget.rankdir)))).convert("RGB")
+    if widget.rankdir == "LR" and graph.width > max(1600, 3 * graph.height):  # unreadable once scaled to fit
+        graph = Image.open(io.BytesIO(drawing_png(_replay_drawing(widget, "TB")))).convert("RGB")
     caption = _plain(widget.caption.value)
     picture = Image.new("RGB", (max(graph.width, 400), graph.height + 28), "white")
     picture.paste(graph, (0, 28))
     ImageDraw.Draw(picture).text((6, 8), caption, fill=(40, 40, 40), font=_font(14))
     return png_bytes(picture, colors=256)
+
+
+def _replay_drawing(widget, rankdir: str):
+    """The widget's graph as `draw_dot` draws it at the replay's position (its collapse plan, if it has one)."""
+    done = widget.stops[widget.position] + 1 if widget.position >= 0 else 0
+    grads = {step.node: step.grad for step in widget.steps[:done]}
+    plan = {"plan": widget.plan} if getattr(widget, "plan", None) is not None else {"collapse": widget.mode}
+    with widget.guard():  # the drawing reads the parameters' data: between two steps in a dashboard
+        return draw_dot(widget.root, rankdir, model=widget.model, grads=grads, highlight=widget.current, **plan)
 
 
 def network_axes(ax, model, inputs: list[str]) -> None:
