@@ -44,7 +44,7 @@ def test_a_drawing_carries_a_png_of_the_same_graph_beside_its_svg(dot_program):
     bundle = drawing._repr_mimebundle_()
     assert list(bundle) == [SVG, PNG]
     pixels = _pixels(bundle[PNG])
-    width_pt = float(re.search(r'<svg width="(\d+)pt"', bundle[SVG]).group(1))
+    width_pt = float(re.search(r'<svg width="(\d+)pt"', drawing.pipe(format="svg").decode()).group(1))
     assert abs(pixels.shape[1] - width_pt * 96 / 72) <= 2  # dot's own PNG at 96 dpi: the same layout
     assert bundle[PNG] == draw_dot(o, params=params)._repr_mimebundle_()[PNG]  # byte-stable
     o.backward()
