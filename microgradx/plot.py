@@ -293,7 +293,8 @@ def _loss_axes(ax) -> None:
 def _summary(last: dict) -> str:
     """`100 steps · loss 0.3054 · acc 88% · test 85%`: the model drawn has taken every step."""
     test = f" · test {last['test_acc']:.0%}" if last.get("test_acc") is not None else ""
-    return f"{last['step'] + 1} steps · loss {last['loss']:.4f} · acc {last['train_acc']:.0%}{test}"
+    acc = f" · acc {last['train_acc']:.0%}" if last.get("train_acc") is not None else ""  # None: a regression
+    return f"{last['step'] + 1} steps · loss {last['loss']:.4f}{acc}{test}"
 
 
 def _nice_ceiling(x: float) -> float:
@@ -323,6 +324,10 @@ def draw_history(ax, history: Sequence[dict]) -> None:
     ax.set_ylabel("loss")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
+    lines = ax.get_lines()
+    if history[-1].get("train_acc") is None:  # a regression: no accuracy
+        ax.legend(lines, [line.get_label() for line in lines], loc="upper right", fontsize=8)
+        return
     acc = ax.twinx()
     acc.plot(steps, [r["train_acc"] for r in history], color=POSITIVE, lw=1.2, label="train accuracy")
     if history[-1].get("test_acc") is not None:

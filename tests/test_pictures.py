@@ -179,3 +179,11 @@ def test_every_saved_microgradx_output_has_its_picture(path):
             if OURS.match(text):
                 assert PNG in out["data"], f"{path.name} cell {i}: {text} has no image/png"
                 _pixels(base64.b64decode(out["data"][PNG]))
+
+
+def test_a_regression_dashboard_has_its_picture_too():
+    """No accuracy in a regression's records: the picture shows the loss alone."""
+    dash = widgets.TrainingDashboard(problem="regression", dataset="multigauss", hidden=(4,), seed=0, n=60)
+    dash.fit(3)
+    assert dash.history[-1]["train_acc"] is None
+    assert _pixels(dash._repr_mimebundle_()[PNG]).shape == (360, 1000, 3)

@@ -131,7 +131,8 @@ def _headline(dash) -> str:
     parts = [f"{dash.data.name}", f"step {dash.step_count}"]
     if last is not None:
         parts.append(f"loss {last['loss']:.4g}")
-        parts.append(f"train acc {last['train_acc']:.0%}")
+        if last.get("train_acc") is not None:  # None for a regression
+            parts.append(f"train acc {last['train_acc']:.0%}")
         if last.get("test_acc") is not None:
             parts.append(f"test acc {last['test_acc']:.0%}")
     return "TrainingDashboard  ·  " + "  ·  ".join(parts)
