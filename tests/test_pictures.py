@@ -58,7 +58,7 @@ def test_without_dot_the_display_keeps_its_advice_and_no_png(monkeypatch, tmp_pa
     monkeypatch.setenv("PATH", str(tmp_path))
     import microgradx.drawing as drawing_module
 
-    monkeypatch.setattr(drawing_module, "_fallback_exe", lambda: None)
+    monkeypatch.setattr(drawing_module, "fallback_exe", lambda: None)
     bundle = draw_dot(_neuron()[0])._repr_mimebundle_()
     assert list(bundle) == ["text/plain"] and "Install Graphviz" in bundle["text/plain"]
 
