@@ -29,7 +29,8 @@ from operator import attrgetter
 __all__ = ["Value", "gc_paused", "topological_order", "CONSTANT"]
 
 CONSTANT = "const"  # the `_op` of a number an op lifted to a node (`x * 2`): drawings group it with the op
-_creation = itertools.count()  # creation order is a topological order: inputs exist before outputs
+# Shared by both engines (Value and Tensor): creation order is a topological order, inputs exist before outputs.
+creation_order = itertools.count()
 _pass_lock = threading.Lock()  # one backward pass at a time: passes mark the nodes they visit
 
 
@@ -69,7 +70,7 @@ class Value:
         self.label = label
         self._op = _op  # what made this value, for display
         self._a, self._da, self._b, self._db = _hand_built(data, _prev, _op, _local)
-        self._id = next(_creation)
+        self._id = next(creation_order)
         self._g = None  # this backward pass's gradient; None outside a pass (also the "not visited" mark)
 
     @property
@@ -190,7 +191,7 @@ class Value:
         (`.grad` accumulates across calls; the mapping does not). Passes from several threads take turns.
         """
         nodes, grads = _backpropagate(self, _as_float(gradient, "backward(gradient)"), accumulate=True)
-        return _Gradients(nodes, grads)
+        return Gradients(nodes, grads)
 
     def backprop(self, gradient: float = 1.0) -> Iterator[tuple[Value, float]]:
         """`backward()` without touching `.grad`: each node this value depends on with d self/d node,
@@ -233,7 +234,7 @@ def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db:
     v._da = da
     v._b = b
     v._db = db
-    v._id = next(_creation)
+    v._id = next(creation_order)
     v._g = None
     return v
 
@@ -289,7 +290,7 @@ def _reach(order: list[Value]) -> None:
             node._g = 0.0
         found.reverse()  # the newest on top: nodes turn up in nearly the order they were made in,
         todo += found  # which the sort below finds as long sorted runs
-    order.sort(key=_by_creation, reverse=True)  # creation order is a topological order
+    order.sort(key=by_creation, reverse=True)  # creation order is a topological order
 
 
 def topological_order(root) -> list:
@@ -304,14 +305,14 @@ def topological_order(root) -> list:
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return sorted(seen, key=_by_creation)
+    return sorted(seen, key=by_creation)
 
 
-_by_creation = attrgetter("_id")
+by_creation = attrgetter("_id")
 
 
-class _Gradients(Mapping):
-    """The read-only ``{value: gradient}`` mapping `backward()` returns (its dict is built on first use)."""
+class Gradients(Mapping):
+    """The read-only ``{node: gradient}`` mapping `backward()` returns, Value or Tensor (built on first use)."""
 
     __slots__ = ("_nodes", "_grads", "_dict")
 

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Mapping
-from operator import attrgetter
 
 import numpy as np
 
 from . import im2col
-from .engine import CONSTANT, _creation, _Gradients
+from .engine import CONSTANT, Gradients, by_creation, creation_order
 
 __all__ = ["Tensor", "linear", "conv2d", "max_pool2d"]
 
@@ -85,7 +84,7 @@ class Tensor:
         self._prev = ()
         self._op = ""
         self._backward = None
-        self._id = next(_creation)
+        self._id = next(creation_order)
 
     # ---- array facts -----------------------------------------------------------------------------
 
@@ -141,7 +140,7 @@ class Tensor:
     def _leaf(data: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
         t.data, t._grad, t.requires_grad, t.label = data, None, False, ""
-        t._prev, t._op, t._backward, t._id = (), "", None, next(_creation)
+        t._prev, t._op, t._backward, t._id = (), "", None, next(creation_order)
         return t
 
     # ---- elementwise arithmetic, with broadcasting ----------------------------------------------
@@ -429,7 +428,7 @@ class Tensor:
                 grads.append(g)
         nodes.reverse()  # the mapping lists inputs first, in topological order
         grads.reverse()
-        return _Gradients(nodes, grads)
+        return Gradients(nodes, grads)
 
     def backprop(self, gradient=None) -> Iterator[tuple[Tensor, np.ndarray]]:
         """Yield ``(tensor, d self/d tensor)`` in the order `backward()` visits them, changing nothing.
@@ -587,7 +586,6 @@ def _flow(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]
             pending[child] = cg if old is None else old + cg
 
 
-_by_creation = attrgetter("_id")
 
 
 def _requiring_grad(root: Tensor) -> list[Tensor]:
@@ -602,7 +600,7 @@ def _requiring_grad(root: Tensor) -> list[Tensor]:
             if child.requires_grad and child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return sorted(seen, key=_by_creation, reverse=True)
+    return sorted(seen, key=by_creation, reverse=True)
 
 
 # ---- helpers -----------------------------------------------------------------------------------
@@ -629,7 +627,7 @@ def _result(data: np.ndarray, prev: tuple, op: str, backward: tuple) -> Tensor:
             break
     t.requires_grad = rg
     t._backward = backward if rg else None
-    t._id = next(_creation)
+    t._id = next(creation_order)
     return t
 
 
