@@ -38,66 +38,70 @@ _CLASS = None
 def drawing_class():
     """`Drawing`, a `graphviz.Digraph` subclass (made on first use: importing microgradx imports no graphviz)."""
     global _CLASS
-    if _CLASS is not None:
-        return _CLASS
-    try:
+    if _CLASS is None:
+        try:
+            import graphviz
+        except ImportError:
+            raise ImportError('drawing graphs needs the graphviz package: pip install "microgradx[widgets]"') from None
+        _CLASS = type("Drawing", (_Drawing, graphviz.Digraph), {"__module__": __name__, "__doc__": _Drawing.__doc__})
+    return _CLASS
+
+
+class _Drawing:
+    """A `graphviz.Digraph` whose rendering errors say how to install Graphviz, with `save(path)`.
+
+    `picture`, when set, paints the SVG shown in a notebook and saved as .svg (from `dot`'s layout:
+    scaled to fit its column, arrays drawn as pictures); `pipe()` is always Graphviz's own output.
+    (The methods of `Drawing`; `drawing_class()` mixes them into `graphviz.Digraph` once graphviz is imported.)"""
+
+    picture = None
+
+    def pipe(self, format=None, *args, **kwargs):
         import graphviz
-    except ImportError:
-        raise ImportError('drawing graphs needs the graphviz package: pip install "microgradx[widgets]"') from None
 
-    from .pictures import drawing_png, with_png
+        try:
+            return super().pipe(format, *args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            out = _fallback_pipe(self.source, format or self.format)
+            if out is None:
+                raise GraphvizNotFound(self.source, f"render it as {format or self.format}") from None
+            encoding = kwargs.get("encoding")
+            return out.decode(encoding) if encoding else out
 
-    class Drawing(graphviz.Digraph):
-        """A `graphviz.Digraph` whose rendering errors say how to install Graphviz, with `save(path)`.
+    def render(self, *args, **kwargs):
+        import graphviz
 
-        `picture`, when set, paints the SVG shown in a notebook and saved as .svg (from `dot`'s layout:
-        scaled to fit its column, arrays drawn as pictures); `pipe()` is always Graphviz's own output."""
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound(self.source, "render it to a file") from None
 
-        picture = None
+    def save(self, filename=None, directory=None, *, skip_existing=False):
+        """``save("g.svg")``/``("g.png")`` renders the picture; another suffix writes the DOT source."""
+        suffix = Path(filename).suffix.lower() if filename is not None else ""
+        if suffix in (".svg", ".png") and directory is None and skip_existing is False:
+            if suffix == ".svg" and self.picture is not None:
+                Path(filename).write_text(self.picture(), encoding="utf-8")
+            else:
+                Path(filename).write_bytes(self.pipe(format=suffix[1:]))
+            return str(filename)
+        return super().save(filename, directory=directory, skip_existing=skip_existing)
 
-        def pipe(self, format=None, *args, **kwargs):
-            try:
-                return super().pipe(format, *args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                out = _fallback_pipe(self.source, format or self.format)
-                if out is None:
-                    raise GraphvizNotFound(self.source, f"render it as {format or self.format}") from None
-                encoding = kwargs.get("encoding")
-                return out.decode(encoding) if encoding else out
+    def __repr__(self) -> str:  # Jupyter's text/plain beside the picture: no memory address, stable
+        edges = sum("->" in line for line in self.body)
+        return f"<Drawing {self.name!r}: {len(self.body) - edges} nodes, {edges} edges>"
 
-        def render(self, *args, **kwargs):
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFound(self.source, "render it to a file") from None
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        from .pictures import drawing_png, with_png
 
-        def save(self, filename=None, directory=None, *, skip_existing=False):
-            """``save("g.svg")``/``("g.png")`` renders the picture; another suffix writes the DOT source."""
-            suffix = Path(filename).suffix.lower() if filename is not None else ""
-            if suffix in (".svg", ".png") and directory is None and skip_existing is False:
-                if suffix == ".svg" and self.picture is not None:
-                    Path(filename).write_text(self.picture(), encoding="utf-8")
-                else:
-                    Path(filename).write_bytes(self.pipe(format=suffix[1:]))
-                return str(filename)
-            return super().save(filename, directory=directory, skip_existing=skip_existing)
-
-        def __repr__(self) -> str:  # Jupyter's text/plain beside the picture: no memory address, stable
-            edges = sum("->" in line for line in self.body)
-            return f"<Drawing {self.name!r}: {len(self.body) - edges} nodes, {edges} edges>"
-
-        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            try:  # the SVG, and a PNG beside it for readers without a kernel (C7)
-                if self.picture is not None and self._jupyter_mimetype == "image/svg+xml":
-                    bundle = {"image/svg+xml": self.picture()}
-                else:
-                    bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
-            except GraphvizNotFound as e:  # a notebook shows the advice and the source, not a traceback
-                return {"text/plain": f"{e}\n\n{self.source}"}
-            return with_png(bundle, drawing_png, self, include, exclude)
-
-    _CLASS = Drawing
-    return Drawing
+        try:  # the SVG, and a PNG beside it for readers without a kernel (C7)
+            if self.picture is not None and self._jupyter_mimetype == "image/svg+xml":
+                bundle = {"image/svg+xml": self.picture()}
+            else:
+                bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        except GraphvizNotFound as e:  # a notebook shows the advice and the source, not a traceback
+            return {"text/plain": f"{e}\n\n{self.source}"}
+        return with_png(bundle, drawing_png, self, include, exclude)
 
 
 def fallback_exe() -> str | None:

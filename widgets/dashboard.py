@@ -147,6 +147,20 @@ class TrainingDashboard:
         self.controls = Controls(s, custom_data=data)
         self._data_key = None
         self.data = self._load_data(s)
+        self._make_views(s)
+        self.model = model if model is not None else self._build_model(s)
+        self._check_model(self.model)
+        self._initial_state = self.model.state_dict()
+        self._runner = Runner(self._lock, self._run_ended)
+        self._new_trainer(s)
+        self.graph = self._make_graph() if s["graph"] else None
+        self.widget = dashboard_layout(self.controls, self._views(), s["hide"])
+        self._throttle = Throttle(self._draw, s["max_fps"], lock=self._lock)
+        self._wire()
+        self._redraw()
+
+    def _make_views(self, s: dict) -> None:
+        """The output plane, the network and the curves, for the settings `s` (the graph panel comes later)."""
         self.boundary = BoundaryView(
             self.data,
             resolution=s["resolution"],
@@ -158,16 +172,6 @@ class TrainingDashboard:
         self.network = NetworkView(discretize=s["discretize"])
         self._network_data(self.data)
         self.curves = CurvesView()
-        self.model = model if model is not None else self._build_model(s)
-        self._check_model(self.model)
-        self._initial_state = self.model.state_dict()
-        self._runner = Runner(self._lock, self._run_ended)
-        self._new_trainer(s)
-        self.graph = self._make_graph() if s["graph"] else None
-        self.widget = dashboard_layout(self.controls, self._views(), s["hide"])
-        self._throttle = Throttle(self._draw, s["max_fps"], lock=self._lock)
-        self._wire()
-        self._redraw()
 
     # ---- what code reads back ---------------------------------------------------------------------
 
