@@ -45,6 +45,16 @@ def train(seconds=8.0):  # as the dashboard does: a step, then the graph's frame
 threading.Thread(target=train, daemon=True).start()""",
 ]
 
+DASH_NOTEBOOK = "graph_dashboard.ipynb"
+DASH_CELLS = [  # the dashboard's own Play: its graph panel is repainted between two steps, on every frame
+    """\
+from microgradx.widgets import TrainingDashboard
+
+dash = TrainingDashboard(hidden=(4,), engine="scalar", graph=True, seed=0, speed=30)
+dash""",
+    "dash.play()",
+]
+
 STATE = """el => {
     const svg = el.querySelector('svg');
     if (!svg) return null;
@@ -81,6 +91,7 @@ def lab(tmp_path_factory, chromium_path):  # noqa: F811
     try:
         server.wait_until_up()
         write_notebook(server.dir, LIVE_NOTEBOOK, LIVE_CELLS)
+        write_notebook(server.dir, DASH_NOTEBOOK, DASH_CELLS)
         yield server
     finally:
         server.stop()
@@ -141,3 +152,19 @@ def test_lesson_04_graph_panel_fits_its_column(lab, page):  # noqa: F811
         screenshot(page, f"04_live_dashboard-graph-{k}")
         assert state and fits(state), f"graph {k} is wider than its column: {state}"
         assert state["svgWidth"] > 300
+
+
+def test_dashboard_play_repaints_its_graph_panel_while_boxes_stay_put(lab, page):  # noqa: F811
+    panel = open_notebook(page, lab, DASH_NOTEBOOK)
+    run_all_cells(page, panel)
+    graph = panel.locator(".mgx-dashboard .mgx-graph").first
+    graph.scroll_into_view_if_needed()
+    states, deadline = [], time.monotonic() + 5
+    while time.monotonic() < deadline:
+        states.append(graph.evaluate(STATE))
+        page.wait_for_timeout(100)
+    screenshot(page, "graph_dashboard-playing")
+    states = [s for s in states if s]
+    assert len({s["texts"] for s in states}) >= 5, "the panel's numbers changed too rarely during 5 s of Play"
+    assert len({s["boxes"] for s in states}) == 1, "boxes moved between frames"
+    assert all(fits(s) for s in states), f"the panel is wider than its column: {states[-1]}"

@@ -42,7 +42,7 @@ class Throttle:
         draw: Callable[[], object],
         max_fps: float | None = 20.0,
         *,
-        budget: float = 0.1,
+        budget: float = 0.2,
         lock=None,
         clock: Callable[[], float] = time.perf_counter,
         cpu_clock: Callable[[], float] = time.thread_time,
