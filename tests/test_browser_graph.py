@@ -101,17 +101,22 @@ def fits(state) -> bool:
     return state["svgLeft"] >= state["cellLeft"] - 1 and state["svgRight"] <= state["cellRight"] + 1
 
 
+def watch(page, graph, name: str, seconds: float = 5.0) -> list[dict]:  # noqa: F811 (the page fixture)
+    """The drawing's STATE every 100 ms for `seconds` while it trains (a screenshot `name` at the end)."""
+    graph.scroll_into_view_if_needed()
+    states, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        states.append(graph.evaluate(STATE))
+        page.wait_for_timeout(100)
+    screenshot(page, name)
+    return [s for s in states if s]
+
+
 def test_live_graph_repaints_numbers_while_boxes_stay_put(lab, page):  # noqa: F811
     panel = open_notebook(page, lab, LIVE_NOTEBOOK)
     run_all_cells(page, panel)
     graph = panel.locator(".mgx-graph").first
-    graph.scroll_into_view_if_needed()
-    states, deadline = [], time.monotonic() + 5
-    while time.monotonic() < deadline:
-        states.append(graph.evaluate(STATE))
-        page.wait_for_timeout(100)
-    screenshot(page, "graph_live-training")
-    states = [s for s in states if s]
+    states = watch(page, graph, "graph_live-training")
     assert len({s["texts"] for s in states}) >= 5, "the graph's numbers changed too rarely during 5 s of training"
     assert len({s["boxes"] for s in states}) == 1, "boxes moved between frames"
     assert all(fits(s) for s in states), f"the drawing is wider than its column: {states[-1]}"
@@ -158,13 +163,7 @@ def test_dashboard_play_repaints_its_graph_panel_while_boxes_stay_put(lab, page)
     panel = open_notebook(page, lab, DASH_NOTEBOOK)
     run_all_cells(page, panel)
     graph = panel.locator(".mgx-dashboard .mgx-graph").first
-    graph.scroll_into_view_if_needed()
-    states, deadline = [], time.monotonic() + 5
-    while time.monotonic() < deadline:
-        states.append(graph.evaluate(STATE))
-        page.wait_for_timeout(100)
-    screenshot(page, "graph_dashboard-playing")
-    states = [s for s in states if s]
+    states = watch(page, graph, "graph_dashboard-playing")
     assert len({s["texts"] for s in states}) >= 5, "the panel's numbers changed too rarely during 5 s of Play"
     assert len({s["boxes"] for s in states}) == 1, "boxes moved between frames"
     assert all(fits(s) for s in states), f"the panel is wider than its column: {states[-1]}"
