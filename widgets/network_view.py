@@ -18,8 +18,9 @@ import anywidget
 import numpy as np
 import traitlets
 
-from microgradx.nn import ACTIVATIONS, dense_layers
+from microgradx.nn import dense_layers
 from microgradx.plot import NEGATIVE, POSITIVE, make_grid  # the Playground's orange and blue
+from microgradx.space import neuron_outputs  # every layer's outputs: core, shared with the space view
 
 from ._svg import PALETTE, palette_index
 
@@ -64,23 +65,6 @@ def _dense(model, caller: str) -> list:
             f"got {type(model).__name__}"
         )
     return layers
-
-
-def neuron_outputs(layers, X: np.ndarray, *, dtype=np.float32) -> list[np.ndarray]:
-    """Every neuron's output at points `X` (n, inputs): ``[X, layer 1 outputs, ..., network outputs]``,
-    each (n, units), for dense `layers` ``[(W, b, activation), ...]`` as `microgradx.nn.dense_layers` gives.
-
-    >>> W, b = np.array([[1.0, -1.0]]), np.array([0.5])
-    >>> [h.tolist() for h in neuron_outputs([(W, b, "relu")], np.array([[1.0, 3.0]]), dtype=np.float64)]
-    [[[1.0, 3.0]], [[0.0]]]
-    """
-    h = np.asarray(X, dtype=dtype)
-    outs = [h]
-    with np.errstate(all="ignore"):  # a diverging model's inf/NaN is still drawn
-        for W, b, activation in layers:
-            h = ACTIVATIONS[activation].numpy(h @ np.asarray(W, dtype=dtype).T + np.asarray(b, dtype=dtype))
-            outs.append(h)
-    return outs
 
 
 def network_layout(sizes, *, labels=(), names=(), width: int = 320, height: int = 240) -> dict:
