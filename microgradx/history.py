@@ -31,20 +31,54 @@ class History(Sequence):
 
     Behaves as a list of dicts: ``len(h)``, ``h[i]``, ``h[-1]``, ``h[a:b]`` (a list), iteration, and
     ``h == [dict, ...]``. ``h.column("loss")`` is one field as a float64 array (None as NaN).
-    `n_train` / `n_test` are the sizes the accuracies are measured on (an accuracy of None is kept as None).
+    `n_train` / `n_test` are the sizes the accuracies are measured on (an accuracy of None is kept as None);
+    `set_sizes` changes them from the next record on (the trainer's data changed: points drawn or erased).
     """
 
     def __init__(self, n_train: int, n_test: int = 0):
-        for name, n in (("n_train", n_train), ("n_test", n_test)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-                raise ValueError(f"History: {name} must be an integer >= 0, got {n!r}")
-        self.n_train, self.n_test = int(n_train), int(n_test)
+        n_train, n_test = _sizes(n_train, n_test)
         self._n = 0
         hits = np.int16 if max(n_train, n_test) < 2**15 else np.int32  # -1 stands for None
         dtypes = {"loss": np.float64, "train_hits": hits, "test_hits": hits, "seconds": np.float16}
         self._columns = {name: np.empty(64, dtype) for name, dtype in dtypes.items()}
         self._lr_starts: list[int] = []  # the learning rate changes at these steps ...
         self._lr_values: list[float] = []  # ... to these values
+        self._size_starts: list[int] = [0]  # the set sizes change at these steps ...
+        self._size_values: list[tuple[int, int]] = [(n_train, n_test)]  # ... to these (n_train, n_test)
+
+    @property
+    def n_train(self) -> int:
+        """The training set size the next record's accuracy is measured on."""
+        return self._size_values[-1][0]
+
+    @property
+    def n_test(self) -> int:
+        return self._size_values[-1][1]
+
+    def set_sizes(self, n_train: int, n_test: int = 0) -> None:
+        """Records from the next one on measure their accuracies on sets of these sizes; earlier ones keep theirs.
+
+        >>> h = History(n_train=4)
+        >>> h.append({"step": 0, "loss": 0.5, "train_acc": 0.75, "test_acc": None, "lr": 0.1, "seconds": 0.0})
+        >>> h.set_sizes(5)
+        >>> h.append({"step": 1, "loss": 0.4, "train_acc": 0.8, "test_acc": None, "lr": 0.1, "seconds": 0.0})
+        >>> h.column("train_acc")
+        array([0.75, 0.8 ])
+        """
+        sizes = _sizes(n_train, n_test)
+        if sizes == self._size_values[-1]:
+            return
+        if max(sizes) >= 2**15 and self._columns["train_hits"].dtype == np.int16:
+            for name in ("train_hits", "test_hits"):
+                self._columns[name] = self._columns[name].astype(np.int32)
+        if self._size_starts[-1] == self._n:  # no record measured on the sizes before: replace them
+            self._size_values[-1] = sizes
+        else:
+            self._size_starts.append(self._n)
+            self._size_values.append(sizes)
+
+    def _sizes_at(self, k: int) -> tuple[int, int]:
+        return self._size_values[bisect.bisect_right(self._size_starts, k) - 1]
 
     def append(self, record: dict) -> None:
         """Add the record of step ``len(self)``; the length grows last, so a record is all in or not at all."""
@@ -65,7 +99,7 @@ class History(Sequence):
         self._n = k + 1
 
     def clear(self) -> None:
-        self.__init__(self.n_train, self.n_test)
+        self.__init__(self.n_train, self.n_test)  # the sizes of the data trained now
 
     def __len__(self) -> int:
         return self._n
@@ -82,11 +116,12 @@ class History(Sequence):
 
     def _record(self, k: int) -> dict:
         c = self._columns
+        n_train, n_test = self._sizes_at(k)
         return {
             "step": k,
             "loss": float(c["loss"][k]),
-            "train_acc": _accuracy(int(c["train_hits"][k]), self.n_train),
-            "test_acc": _accuracy(int(c["test_hits"][k]), self.n_test),
+            "train_acc": _accuracy(int(c["train_hits"][k]), n_train),
+            "test_acc": _accuracy(int(c["test_hits"][k]), n_test),
             "lr": self._lr_values[bisect.bisect_right(self._lr_starts, k) - 1],
             "seconds": float(c["seconds"][k]),
         }
@@ -99,8 +134,10 @@ class History(Sequence):
         if name in ("loss", "seconds"):
             return self._columns[name][:n].astype(np.float64)
         if name in ("train_acc", "test_acc"):
-            hits, total = self._columns[name[:-4] + "_hits"][:n], self.n_train if name == "train_acc" else self.n_test
-            return np.where(hits < 0, np.nan, hits / max(total, 1))
+            hits = self._columns[name[:-4] + "_hits"][:n]
+            segment = np.searchsorted(np.asarray(self._size_starts, dtype=np.intp), np.arange(n), "right") - 1
+            totals = np.asarray(self._size_values, dtype=np.float64)[segment, 0 if name == "train_acc" else 1]
+            return np.where(hits < 0, np.nan, hits / np.maximum(totals, 1))
         if name == "lr":
             starts = np.asarray(self._lr_starts, dtype=np.intp)
             return np.asarray(self._lr_values, dtype=np.float64)[np.searchsorted(starts, np.arange(n), "right") - 1]
@@ -121,6 +158,13 @@ class History(Sequence):
     def __repr__(self) -> str:
         last = f", last {self._record(self._n - 1)}" if self._n else ""
         return f"History({self._n} records{last})"
+
+
+def _sizes(n_train, n_test) -> tuple[int, int]:
+    for name, n in (("n_train", n_train), ("n_test", n_test)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"History: {name} must be an integer >= 0, got {n!r}")
+    return int(n_train), int(n_test)
 
 
 def _grown(col: np.ndarray) -> np.ndarray:

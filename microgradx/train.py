@@ -175,6 +175,32 @@ class Trainer:
         rate = _rate("l2", value)
         self.set_regularization("l2" if rate else None, rate)
 
+    # ---- data, changeable between steps -------------------------------------------------------------
+
+    def set_data(self, data: Dataset) -> None:
+        """Train on `data` from the next step on (points added or removed): the same model, optimizer state
+        and history, whose accuracies are measured on the new sets from then on. Safe from any thread (waits
+        for the step in progress). `data` needs training points, the model's inputs and, with batches, at
+        least `batch_size` training points; if it is refused the trainer is as it was."""
+        if not isinstance(data, Dataset):
+            raise TypeError(f"Trainer.set_data: data must be a microgradx.data.Dataset, got {type(data).__name__}")
+        if len(data.X) == 0:
+            raise ValueError(f"Trainer.set_data: dataset {data.name!r} has no training points")
+        with self.lock:
+            if self.batch_size is not None and self.batch_size > len(data.X):
+                raise ValueError(
+                    f"Trainer.set_data: batch_size {self.batch_size} is more than the {len(data.X)} training "
+                    "points; set trainer.batch_size first (None: the whole set)"
+                )
+            before = dict(vars(self))
+            try:
+                self._take_data(self.loss_fn, data)  # a built-in loss by its function codes labels as by name
+                self.data = data
+            except BaseException:
+                vars(self).update(before)
+                raise
+            self.history.set_sizes(len(self._X), len(self._X_test))
+
     # ---- the steps of __init__ ----------------------------------------------------------------------
 
     def _take_model(self, model, data) -> None:

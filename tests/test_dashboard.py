@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from microgradx.data import FEATURES, moons
+from microgradx.data import FEATURES, Dataset, moons
 from microgradx.nn import MLP, Linear, Sequential, Tanh
 from microgradx.train import Trainer
 from microgradx.widgets import Throttle, TrainingDashboard, build_model
@@ -149,6 +149,29 @@ def test_one_failing_subscriber_does_not_hide_the_event_from_the_others():
     with pytest.raises(RuntimeError, match="observer failed"):
         trainer.fit(3)
     assert seen == ["step"] and len(trainer.history) == 1  # the step itself is complete
+
+
+def test_trainer_set_data_trains_new_points_from_the_next_step_and_refuses_what_cannot_train():
+    data = moons(40, seed=0, test_ratio=0.25)
+    trainer = Trainer(MLP(2, [4, 1], seed=0), data=data, batch_size=10)
+    trainer.fit(2)
+    more = moons(60, seed=1, test_ratio=0.5)
+    trainer.set_data(more)
+    trainer.fit(1)
+    assert trainer.data is more and trainer.history.n_train == 30
+    assert trainer.history[1]["train_acc"] * 30 % 1 == 0 and trainer.history[2]["train_acc"] * 30 % 1 == 0
+    acc = trainer.history.column("train_acc")
+    assert acc[0] * 30 % 1 == 0 and acc[2] * 30 % 1 == 0 and acc[0] == trainer.history[0]["train_acc"]
+    few = moons(8, seed=2)
+    with pytest.raises(ValueError, match="batch_size 10 is more than the 8 training points"):
+        trainer.set_data(few)
+    with pytest.raises(ValueError, match="reads 2 inputs but the data has 3 features"):
+        trainer.set_data(more.with_features("x1", "x2", "x1*x2"))
+    with pytest.raises(ValueError, match="no training points"):
+        trainer.set_data(Dataset(more.X[:0], more.y[:0], more.X_test, more.y_test))
+    assert trainer.data is more and trainer._X is more.inputs  # each refusal left it as it was
+    trainer.fit(1)
+    assert len(trainer.history) == 4
 
 
 # ---- training from code and from the buttons ----------------------------------------------------------
@@ -655,3 +678,195 @@ def test_a_step_of_play_costs_little_memory():
     assert dash.step_count == 2200 and grown < 0.1 * 1500, f"{grown} Python blocks kept over 1500 steps"
     assert dash.history.record_bytes <= 16
     assert len(dash.curves.curves.rows()) <= 2 * dash.curves.curves.max_points + 1  # the curves' copy is bounded
+
+
+# ---- points you draw --------------------------------------------------------------------------------------
+
+
+def click(dash, px: float, py: float, **keys) -> None:
+    """A click on the output plane at pixel (px, py), as ipyevents sends it from the browser."""
+    event = {"event": "click", "relativeX": round(px), "relativeY": round(py), "shiftKey": False, **keys}
+    dash.boundary._clicks._handle_mouse_msg(None, event, None)
+
+
+def circles(view) -> np.ndarray:
+    """(cx, cy) of every point's circle in the points layer, in drawing order (train, then test)."""
+    import re
+
+    found = re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)" r="[\d.]+" fill', view.points.value)
+    return np.array(found, dtype=float).reshape(-1, 2)
+
+
+def test_a_click_adds_a_training_point_of_the_chosen_class_where_it_lands():
+    dash = TrainingDashboard(hidden=(4,), seed=0, test_ratio=0.5, resolution=50, size=200, n=60)
+    before, extent = dash.data, dash.boundary.extent
+    assert [v for _, v in dash.draw.options] == ["off", -1, 1, "erase"] and dash.draw.value == "off"
+    click(dash, 40, 50)  # drawing is off: nothing changes
+    assert dash.data is before
+    dash.draw.value = 1
+    assert "class 1" in dash.draw_hint.value and "Drawn points are training points" in dash.draw_hint.value
+    click(dash, 40, 50)
+    dash.draw.value = -1
+    click(dash, 150, 160)
+    data = dash.data
+    assert (len(data.X), len(data.X_test)) == (32, 30) and data.name == "drawn" == dash.dataset.value
+    np.testing.assert_array_equal(data.X[:30], before.X)  # the points before stay, in order
+    np.testing.assert_array_equal(data.X_test, before.X_test)  # drawn points are training points
+    assert data.y[-2:].tolist() == [1, -1] and data.classes == before.classes and data.labels == "pm1"
+    assert dash.boundary.extent == extent  # the plane does not move under the pointer
+    np.testing.assert_allclose(circles(dash.boundary)[30:32], [[40, 50], [150, 160]], atol=0.051)  # .1f in the SVG
+    np.testing.assert_allclose(dash.boundary._to_pixels(data.X[-2:]), [[40, 50], [150, 160]], atol=1e-9)
+    assert dash.trainer.data is data and dash.step_count == 0
+
+
+def test_shift_click_and_the_eraser_remove_the_point_under_the_pointer_and_clear_empties_the_plane():
+    dash = TrainingDashboard(hidden=(4,), seed=0, test_ratio=0.5, resolution=50, size=200, n=60)
+    at = dash.boundary._to_pixels(np.concatenate([dash.data.X, dash.data.X_test]))
+    gaps = np.hypot(*(at[:, None] - at[None]).transpose(2, 0, 1)) + np.eye(len(at)) * 1e9
+    lone = [i for i in range(len(at)) if gaps[i].min() > 12]
+    train, test = next(i for i in lone if i < 30), next(i for i in lone if i >= 30)
+    kept_train, kept_test = np.delete(dash.data.X, train, 0), np.delete(dash.data.X_test, test - 30, 0)
+    dash.draw.value = 1
+    click(dash, *at[train] + 2, shiftKey=True)  # shift-click: the point under the pointer goes
+    assert len(dash.data.X) == 29 and len(dash.data.X_test) == 30
+    click(dash, 1, 1, shiftKey=True)  # nothing there: nothing goes (and nothing is added)
+    assert len(dash.data.X) == 29
+    dash.draw.value = "erase"
+    click(dash, *at[test])
+    np.testing.assert_array_equal(dash.data.X, kept_train)
+    np.testing.assert_array_equal(dash.data.X_test, kept_test)
+    assert circles(dash.boundary).shape == (58, 2)
+    dash.remove_point(*dash.data.X[0])  # from code: the nearest point
+    assert len(dash.data.X) == 28
+    dash.clear_button.click()
+    assert len(dash.data.X) == len(dash.data.X_test) == 0 and circles(dash.boundary).shape == (0, 2)
+    assert "No training points" in dash.status.value
+    assert dash.step() is None and dash.step_count == 0  # nothing to train on: a message, no crash
+    dash.play_button.click()
+    assert not dash.playing and dash.play_button.description == "Play"
+    dash.draw.value = -1
+    click(dash, 30, 30)
+    dash.add_points([[0.0, 0.0], [0.5, 0.5]], 1)
+    assert dash.status.value == "" and dash.data.y.tolist() == [-1, 1, 1]
+    assert dash.step() is not None and dash.history[-1]["train_acc"] in (0.0, 1 / 3, 2 / 3, 1.0)
+
+
+def test_training_goes_on_with_the_drawn_points_from_the_next_step():
+    from microgradx.losses import hinge_loss
+    from microgradx.nn import predict
+    from microgradx.tensor import Tensor
+
+    dash = TrainingDashboard(hidden=(4,), seed=0, batch_size="all", **SMALL)
+    dash.fit(5)
+    weights = dash.model.state_dict()
+    dash.add_points([[0.0, 2.0], [1.5, -1.0], [-1.0, 0.5]], [1, -1, 1])
+    assert weights_equal(weights, dash.model.state_dict()) and dash.step_count == 5  # same weights, same history
+    data = dash.data
+    expected = hinge_loss(Tensor(predict(dash.model, data.inputs)), data.y.astype(float)).item()
+    record = dash.step()
+    assert record["step"] == 5 and record["loss"] == pytest.approx(expected, rel=1e-12)
+    assert record["train_acc"] * len(data.X) == pytest.approx(round(record["train_acc"] * len(data.X)))
+    assert dash.history.n_train == len(data.X) == 33 and dash.history[4]["train_acc"] * 30 % 1 == 0
+    dash.fit(3)
+    assert dash.step_count == 9
+
+
+def test_drawing_while_playing_from_other_threads_loses_no_point_and_no_pause():
+    dash = TrainingDashboard(hidden=(4,), seed=0, speed=None, batch_size=5, **SMALL)
+    rng = np.random.default_rng(0)
+    points = rng.uniform(-1, 1, size=(40, 2))
+    dash.play()
+    assert dash.wait_for_step(5, timeout=JOIN)
+    errors = []
+
+    def draw(part):
+        try:
+            for x in part:
+                dash.add_point(*x, 1 if x[0] > 0 else -1)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def buttons():
+        try:
+            for _ in range(5):
+                dash.play_button.click()  # pause ...
+                dash.play_button.click()  # ... and play again
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=draw, args=(points[i::2],)) for i in range(2)]
+    threads.append(threading.Thread(target=buttons))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(JOIN)
+    assert not errors and not any(t.is_alive() for t in threads)  # no deadlock
+    assert dash.playing
+    steps = dash.step_count
+    assert dash.wait_for_step(steps + 5, timeout=JOIN)  # still training, on the new data
+    dash.pause()
+    assert not dash.playing and dash._runner.idle
+    stopped = dash.step_count
+    assert len(dash.data.X) == 70 and dash.trainer.data is dash.data
+    drawn = {tuple(x) for x in dash.data.X[30:]}
+    assert drawn == {tuple(x) for x in points}  # every point, once
+    assert dash.history.n_train == 70 and dash.step_count == stopped  # the pause held
+    dash.clear_points()  # while paused; then again while playing: the run stops and says why
+    dash.add_point(0.0, 0.0, 1)
+    dash.play()
+    dash.clear_points()
+    assert not dash.playing and "No training points" in dash.status.value
+
+
+def test_drawing_refuses_what_does_not_exist_naming_it():
+    dash = TrainingDashboard(hidden=(2,), **SMALL)
+    with pytest.raises(ValueError, match=r"draw must be 'off', 'erase' or a class of the data \(-1, 1\), got 5"):
+        dash.draw.value = 5
+    with pytest.raises(ValueError, match="got True"):
+        dash.draw.value = True
+    with pytest.raises(ValueError, match=r"draw must be .* \(-1, 1\), got 'blue'"):
+        TrainingDashboard(draw="blue", **SMALL)
+    with pytest.raises(ValueError, match=r"add_points: 0 is not a class of this data; its classes are -1, 1"):
+        dash.add_point(0.0, 0.0, 0)
+    with pytest.raises(ValueError, match=r"add_points: points must be finite \(x1, x2\) pairs"):
+        dash.add_points([[0.0, np.nan]], [1])
+    with pytest.raises(ValueError, match="2 points but 1 labels"):
+        dash.add_points([[0.0, 0.0], [1.0, 1.0]], [1])
+    assert len(dash.data.X) == 30 and dash.data.name == "moons"  # nothing changed
+    words = TrainingDashboard(data=moons(40, seed=1).with_labels("01"), **SMALL)
+    assert [v for _, v in words.draw.options] == ["off", -1, 1, "erase"]  # class names, not codes
+    words.add_point(0.0, 0.0, 1)
+    assert words.data.y[-1] == 1 and words.data.labels == "01"
+    regression = TrainingDashboard(problem="regression", **SMALL)
+    assert [v for _, v in regression.draw.options] == ["off"] and regression.clear_button.disabled
+    with pytest.raises(ValueError, match="drawing points is for classification"):
+        regression.add_point(0.0, 0.0, 1)
+
+
+def test_drawn_data_is_kept_in_the_menu_and_in_config():
+    dash = TrainingDashboard(hidden=(3,), seed=0, draw=1, **SMALL)
+    assert dash.draw.value == 1 and dash.config["draw"] == 1 and "draw=1" in dash.code()
+    dash.add_point(0.2, 0.3, 1)
+    drawn = dash.data
+    dash.activation.value = "relu"  # a rebuild keeps the drawing (and its extent)
+    assert dash.data is drawn and dash.step_count == 0
+    dash.dataset.value = "circles"
+    assert dash.data.name == "circles" and "drawn" in dash.dataset.options
+    dash.dataset.value = "drawn"  # the drawing is still there
+    np.testing.assert_array_equal(dash.data.X, drawn.X)
+    twin = TrainingDashboard(**dash.config)
+    np.testing.assert_array_equal(twin.data.X, drawn.X)
+    np.testing.assert_array_equal(twin.data.X_test, drawn.X_test)
+    dash.train_ratio.value = 0.5  # moving the slider splits all points again, seeded
+    assert len(dash.data.X) + len(dash.data.X_test) == 61 and len(dash.data.X_test) == 30
+
+
+def test_with_a_graph_panel_off_picks_a_sample_and_a_class_draws(dot_program):
+    dash = TrainingDashboard(hidden=(2,), engine="scalar", graph=True, **SMALL)
+    assert dash.draw.options[0] == ("pick sample", "off") and "graph" in dash.draw_hint.value
+    i, (px, py) = isolated_point(dash.boundary)
+    click(dash, px, py)
+    assert dash.graph.sample.value == i and len(dash.data.X) == 30
+    dash.draw.value = 1
+    click(dash, px + 20, py)
+    assert len(dash.data.X) == 31 and dash.graph.sample.value == i and dash.graph.sample.max == 30

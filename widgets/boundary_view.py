@@ -145,12 +145,18 @@ class BoundaryView(widgets.GridBox):
             raise ValueError(f"BoundaryView: neuron must be None or (layer, unit) with ints >= 0, got {value!r}")
         self._neuron = None if value is None else (int(value[0]), int(value[1]))
 
-    def set_data(self, data, *, margin: float = 0.1) -> None:
-        """Use a new dataset: new extent, new grid, new points layer."""
+    def set_data(self, data, *, margin: float = 0.1, keep_extent: bool = False) -> None:
+        """Use a new dataset: new extent, new grid, new points layer. With `keep_extent` the plane stays where
+        it is if every point lies on it (points drawn or erased: the picture must not move under the pointer)."""
         X = np.asarray(data.X, dtype=float)
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"BoundaryView draws 2-D points, got X of shape {X.shape}")
-        grid, self.extent = make_grid(data, self.resolution, margin)  # x0, x1, y0, y1; first row at the bottom
+        if not (keep_extent and hasattr(self, "extent") and self._on_plane(data)):
+            grid, self.extent = make_grid(data, self.resolution, margin)  # x0, x1, y0, y1; first row at the bottom
+        else:
+            x0, x1, y0, y1 = self.extent
+            xx, yy = np.meshgrid(np.linspace(x0, x1, self.resolution), np.linspace(y0, y1, self.resolution))
+            grid = np.column_stack([xx.ravel(), yy.ravel()])  # make_grid's grid over the kept extent
         self.grid = grid.reshape(self.resolution, self.resolution, 2)[::-1].reshape(-1, 2)  # image order: top first
         self.grid_inputs = data.transform(self.grid)  # the model may read features of the points (x1*x2, ...)
         self.data = data
@@ -168,26 +174,64 @@ class BoundaryView(widgets.GridBox):
 
     def nearest(self, px: float, py: float) -> int | None:
         """The training point drawn under pixel (px, py) of the picture, or within 3 pixels of its dot; else None."""
-        if not len(self.data.X):
-            return None
-        at = self._to_pixels(np.asarray(self.data.X, dtype=float))
-        distance = np.hypot(at[:, 0] - px, at[:, 1] - py)
-        i = int(np.argmin(distance))
-        return i if distance[i] <= self._radius + 3 else None
+        hit = self.point_at(px, py, test=False)
+        return None if hit is None else hit[1]
+
+    def point_at(self, px: float, py: float, *, test: bool = True) -> tuple[str, int] | None:
+        """The shown point under pixel (px, py), or within 3 pixels of its dot: ("train", i) or ("test", j),
+        the nearest if several; None if there is none. Test points count if `test` and they are shown."""
+        sets = [("train", self.data.X)] + [("test", self.data.X_test)] * (test and self._show_test)
+        best, reach = None, self._radius + 3
+        for kind, X in sets:
+            if len(X):
+                at = self._to_pixels(np.asarray(X, dtype=float))
+                distance = np.hypot(at[:, 0] - px, at[:, 1] - py)
+                i = int(np.argmin(distance))
+                if distance[i] <= reach:
+                    best, reach = (kind, i), distance[i]
+        return best
+
+    def to_data(self, px: float, py: float) -> tuple[float, float]:
+        """The point (x1, x2) shown at pixel (px, py) of the picture: `_to_pixels` backwards."""
+        x0, x1, y0, y1 = self.extent
+        cell, steps = self.size / self.resolution, self.resolution - 1
+        return x0 + (px / cell - 0.5) / steps * (x1 - x0), y1 - (py / cell - 0.5) / steps * (y1 - y0)
 
     def on_click(self, callback) -> None:
         """Call `callback(i)` when a click in the browser hits training point `i` (its index in `data.X`)."""
+        self._listen(lambda event: self._clicked(event, callback))
+
+    def on_plane_click(self, callback) -> None:
+        """Call `callback(px, py, event)` for every click on the picture (not on the legend below it): `px`,
+        `py` the pixel from its top left corner (`to_data` turns it into a point, `point_at` finds the
+        point under it), `event` the dict ipyevents sends ('shiftKey' says if shift was held)."""
+
+        def clicked(event: dict) -> None:
+            px, py = event["relativeX"], event["relativeY"]
+            if 0 <= px < self.size and 0 <= py < self.size:
+                callback(px, py, event)
+
+        self._listen(clicked)
+
+    def _listen(self, handler) -> None:
         from ipyevents import Event  # turns DOM events on a widget into Python calls
 
         if self._clicks is None:
             self._clicks = Event(source=self, watched_events=["click"])
-        self._clicks.on_dom_event(lambda event: self._clicked(event, callback))
+        self._clicks.on_dom_event(handler)
 
     def _clicked(self, event: dict, callback) -> None:
-        """An ipyevents click: `relativeX`/`relativeY` are pixels from the picture's top left corner."""
+        """An ipyevents click: `relativeX`/`relativeY` are pixels from the picture's top left corner (ipyevents
+        rounds clientX/Y minus the view's bounding box corner; the picture is the grid's first cell, margin 0)."""
         i = self.nearest(event["relativeX"], event["relativeY"])
         if i is not None:
             callback(i)
+
+    def _on_plane(self, data) -> bool:
+        """Every point of `data` (train and test) lies within the current extent."""
+        x0, x1, y0, y1 = self.extent
+        X = np.concatenate([np.asarray(data.X, dtype=float), np.asarray(data.X_test, dtype=float).reshape(-1, 2)])
+        return bool(np.all((X[:, 0] >= x0) & (X[:, 0] <= x1) & (X[:, 1] >= y0) & (X[:, 1] <= y1)))
 
     @property
     def _radius(self) -> float:

@@ -11,14 +11,17 @@ import contextlib
 from collections.abc import Callable
 
 import ipywidgets as widgets
+from traitlets import validate
 
 from microgradx import data as datasets
+from microgradx import plot
 
 from .settings import (
     ACTIVATIONS,
     BATCH_SIZES,
     ENGINES,
     LEARNING_RATES,
+    MAX_CLASSES,
     MAX_LAYERS,
     MAX_NEURONS,
     MAX_SEED,
@@ -26,9 +29,10 @@ from .settings import (
     REG_RATES,
     SPEEDS,
     datasets_for,
+    multiclass_datasets,
 )
 
-__all__ = ["Controls", "FEATURE_LABELS"]
+__all__ = ["Controls", "ClassSelector", "FEATURE_LABELS", "class_colours"]
 
 FEATURE_LABELS = {  # what the toggles say, as the Playground writes them
     "x1": "X1",
@@ -40,7 +44,7 @@ FEATURE_LABELS = {  # what the toggles say, as the Playground writes them
     "sin(x2)": "sin(X2)",
 }
 WIDE = {"description_width": "initial"}
-REBUILD = ("dataset", "noise", "test_ratio", "seed", "activation", "engine")
+REBUILD = ("dataset", "classes", "noise", "test_ratio", "seed", "activation", "engine")
 HYPER = ("lr", "batch_size", "regularization", "reg_rate")
 
 
@@ -63,6 +67,28 @@ def _speed_value(label: str) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
+def class_colours(k: int) -> tuple[str, ...]:
+    """The colours of k classes, low code first, as the boundary and its points show them."""
+    colours = getattr(plot, "CLASS_COLOURS", (plot.NEGATIVE, plot.POSITIVE))
+    return tuple(colours[i % len(colours)] for i in range(k))
+
+
+class ClassSelector(widgets.ToggleButtons):
+    """What a click on the output plane does: "off" (with a graph panel: pick the sample whose graph is
+    shown), add a training point of one class (the value is the class's name, one of `Dataset.classes`),
+    or "erase" the point under the pointer. A value that is none of these is a ValueError naming them."""
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if isinstance(value, bool) or value not in self._options_values:
+            classes = ", ".join(map(repr, self._options_values[1:-1])) or "none: drawing is for classification"
+            raise ValueError(
+                f"TrainingDashboard: draw must be 'off', 'erase' or a class of the data ({classes}), got {value!r}"
+            )
+        return super()._validate_value(proposal)
+
+
 class Controls:
     """Every control of the dashboard, made from a settings dict (see `settings.check`).
 
@@ -79,12 +105,13 @@ class Controls:
         self._data(s)
         self._network(s)
         self._output(s)
+        self._drawing(s)
         self._observe()
 
     # ---- reading and writing ------------------------------------------------------------------------
 
     def on(self, kind: str, callback: Callable[[], None]) -> None:
-        """Call `callback()` when a control of `kind` ('rebuild', 'hyper', 'speed', 'view') changes."""
+        """Call `callback()` when a control of `kind` ('rebuild', 'hyper', 'speed', 'view', 'draw') changes."""
         self._callbacks[kind] = callback
 
     @contextlib.contextmanager
@@ -101,6 +128,7 @@ class Controls:
         return {
             "problem": self.problem.value,
             "dataset": self.dataset.value,
+            "classes": int(self.classes.value),
             "noise": float(self.noise.value),
             "test_ratio": round(1.0 - self.train_ratio.value, 6),
             "seed": int(self.seed.value),
@@ -115,6 +143,7 @@ class Controls:
             "speed": _speed_value(self.speed.value),
             "discretize": self.discretize.value,
             "show_test_data": self.show_test_data.value,
+            "draw": self.draw.value,
         }
 
     def set_hidden(self, hidden: list[int]) -> None:
@@ -127,12 +156,57 @@ class Controls:
         self.remove_layer.disabled = len(hidden) == 0
 
     def set_datasets(self, problem: str) -> None:
-        """The dataset menu of a problem type (the user's own data stays a choice)."""
+        """The dataset menu of a problem type (the user's own data and the drawn points stay choices)."""
         names = datasets_for(problem) + (("custom",) if self.custom is not None else ())
+        names += ("drawn",) if self.drawn and problem == "classification" else ()
         with self.quiet():
-            self.dataset.options = names
-            if self.dataset.value not in names:
-                self.dataset.value = names[0] if names else None
+            if tuple(self.dataset.options) != names:
+                value = self.dataset.value
+                self.dataset.options = names
+                self.dataset.value = value if value in names else (names[0] if names else None)
+        self.classes.disabled = self.dataset.value not in multiclass_datasets()
+
+    def set_drawn(self) -> None:
+        """Points were drawn: "drawn" is in the dataset menu and chosen (no rebuild: the caller swaps the data)."""
+        self.drawn = True
+        self.set_datasets(self.problem.value)
+        with self.quiet():
+            self.dataset.value = "drawn"
+        self.classes.disabled = True
+
+    def set_draw_classes(self, classes: tuple, *, graph: bool) -> None:
+        """The class selector for data with these class names (() for regression: no drawing)."""
+        off = "pick sample" if graph else "off"
+        options = [(off, "off")] + [(str(c), c) for c in classes] + [("erase", "erase")] * bool(classes)
+        with self.quiet():
+            value = self.draw.value if self.draw.value in [v for _, v in options] else "off"
+            if [v for _, v in options] != list(self.draw._options_values):
+                self.draw.options = options
+                self.draw.tooltips = [
+                    "clicks pick the sample whose graph is shown" if graph else "clicks do nothing",
+                    *(f"a click adds a training point of class {c}" for c in classes),
+                    *(["a click removes the point under the pointer"] if classes else []),
+                ]
+            self.draw.value = value
+        self._style_classes(len(classes))
+        self.clear_button.disabled = not classes
+        self.show_draw_hint(graph)
+
+    def show_draw_hint(self, graph: bool) -> None:
+        """The line under the class selector: what a click does now."""
+        value, names = self.draw.value, list(self.draw._options_values[1:-1])
+        if value == "off":
+            what = "Clicks pick the sample whose graph is shown." if graph else "Clicks on the plane do nothing."
+            text = what + (" Choose a class to draw points." if names else "")
+        elif value == "erase":
+            text = "Click a point to remove it."
+        else:
+            colour = class_colours(len(names))[names.index(value)]
+            swatch = f"<span style='color:{colour};font-size:15px'>&#9679;</span>"
+            text = f"{swatch} Click to add a point of class {value}; shift-click removes one."
+        self.draw_hint.value = (
+            f"<span style='font-size:11px;color:#555'>{text} Drawn points are training points.</span>"
+        )
 
     def set_features_enabled(self, enabled: bool) -> None:
         for toggle in self.features.values():
@@ -179,9 +253,14 @@ class Controls:
         self.speed.layout.width = "260px"
 
     def _data(self, s: dict) -> None:
+        self.drawn = s["dataset"] == "drawn"
         self.dataset = widgets.Dropdown(description="data", style=WIDE)
+        self.classes = widgets.Dropdown(
+            options=tuple(range(2, MAX_CLASSES + 1)), value=s["classes"], description="classes", style=WIDE
+        )
         self.set_datasets(s["problem"])
         self.dataset.value = s["dataset"]
+        self.classes.disabled = s["dataset"] not in multiclass_datasets()
         self.noise = widgets.FloatSlider(value=s["noise"], min=0.0, max=1.0, step=0.05, description="noise", style=WIDE)
         self.train_ratio = widgets.FloatSlider(
             value=round(1 - s["test_ratio"], 6), min=0.1, max=1.0, step=0.1, description="train ratio", style=WIDE
@@ -197,7 +276,7 @@ class Controls:
         for toggle in self.features.values():
             toggle.layout.width = "76px"
             toggle.add_class("mgx-feature")
-        for w in (self.dataset, self.noise, self.train_ratio, self.seed):  # fit inside the Data column
+        for w in (self.dataset, self.classes, self.noise, self.train_ratio, self.seed):  # inside the Data column
             w.layout.width = "250px"
 
     def _network(self, s: dict) -> None:
@@ -227,6 +306,27 @@ class Controls:
         self.status = widgets.HTML("")
         self.status.add_class("mgx-status")
 
+    def _drawing(self, s: dict) -> None:
+        """The class selector (what a click on the plane does), its hint, and Clear; their options come
+        with the data (`set_draw_classes`)."""
+        self.draw = ClassSelector(options=[("off", "off")], value="off", style={"button_width": "auto"})
+        self.draw.add_class("mgx-draw")
+        self.draw_hint = widgets.HTML("", layout=widgets.Layout(max_width="300px"))
+        self.draw_hint.add_class("mgx-draw-hint")
+        self.clear_button = widgets.Button(
+            description="Clear", icon="trash", tooltip="Remove every point from the plane", layout={"width": "80px"}
+        )
+        self.clear_button.add_class("mgx-clear")
+        self._draw_style = widgets.HTML("", layout={"display": "none"})  # the class buttons' colours
+
+    def _style_classes(self, k: int) -> None:
+        """A stripe of each class's colour under its button (the buttons after the first, "off")."""
+        rules = "".join(
+            f".mgx-draw button:nth-child({i + 2}){{box-shadow:inset 0 -4px 0 {colour}}}"
+            for i, colour in enumerate(class_colours(k))
+        )
+        self._draw_style.value = f"<style>{rules}</style>"
+
     def _observe(self) -> None:
         def fire(kind):
             def handler(change=None):
@@ -246,6 +346,7 @@ class Controls:
         self.speed.observe(fire("speed"), "value")
         for w in (self.discretize, self.show_test_data):
             w.observe(fire("view"), "value")
+        self.draw.observe(fire("draw"), "value")
 
     def widgets_of(self, name: str) -> list[widgets.Widget]:
         """The widgets of one control (a name of `settings.CONTROLS`)."""
@@ -258,5 +359,6 @@ class Controls:
             "features": list(self.features.values()),
             "hidden": [self.add_layer, self.remove_layer, self.layers_box],
             "l2": [self.regularization, self.reg_rate],
+            "draw": [self.draw, self.draw_hint, self.clear_button, self._draw_style],
         }
         return table.get(name) or [getattr(self, name)]

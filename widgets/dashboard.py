@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import inspect
 import threading
 from html import escape
@@ -40,21 +41,26 @@ MAX_LAYERS, MAX_NEURONS = settings.MAX_LAYERS, settings.MAX_NEURONS
 _CONTROL_NAMES = frozenset(
     "play_button step_button reset_button regenerate add_layer remove_layer layer_boxes layers_box speed lr "
     "batch_size regularization reg_rate problem dataset noise train_ratio seed features activation engine "
-    "show_test_data discretize step_label stats status".split()
+    "show_test_data discretize step_label stats status classes draw draw_hint clear_button".split()
 )
 
 
-def build_model(n_inputs: int, hidden, activation: str = "tanh", *, engine: str = "tensor", seed: int = 0):
-    """A 1-output network `n_inputs -> hidden... -> 1`: Tensor layers (fast) or a scalar `MLP` (the lesson's).
+def build_model(
+    n_inputs: int, hidden, activation: str = "tanh", *, engine: str = "tensor", seed: int = 0, outputs: int = 1
+):
+    """A network `n_inputs -> hidden... -> outputs` (one score, or one per class of k): Tensor layers (fast)
+    or a scalar `MLP` (the lesson's).
 
     >>> build_model(2, [4], "relu", engine="scalar", seed=0).sizes
     [2, 4, 1]
     """
     hidden = [int(h) for h in hidden]
+    if not isinstance(outputs, int) or isinstance(outputs, bool) or outputs < 1:
+        raise ValueError(f"build_model: outputs must be an int >= 1, got {outputs!r}")
     if engine == "scalar":
         from microgradx.nn import MLP
 
-        return MLP(n_inputs, [*hidden, 1], activation=activation, output_activation="linear", seed=seed)
+        return MLP(n_inputs, [*hidden, outputs], activation=activation, output_activation="linear", seed=seed)
     if engine != "tensor":
         raise ValueError(f"build_model: engine must be 'tensor' or 'scalar', got {engine!r}")
     from microgradx import nn
@@ -63,7 +69,7 @@ def build_model(n_inputs: int, hidden, activation: str = "tanh", *, engine: str 
     if activation not in acts:
         raise ValueError(f"build_model: unknown activation {activation!r}; choose one of {', '.join(acts)}")
     rng = np.random.default_rng(seed)  # one generator for all layers, as PyTorch's under manual_seed
-    sizes, modules = [n_inputs, *hidden, 1], []
+    sizes, modules = [n_inputs, *hidden, outputs], []
     for i in range(len(sizes) - 1):
         modules.append(nn.Linear(sizes[i], sizes[i + 1], seed=rng))
         if i < len(sizes) - 2 and acts[activation] is not None:
@@ -97,10 +103,24 @@ class TrainingDashboard:
     ``graph=True`` a `GraphWidget` of the loss on one sample is shown too, redrawn with the other views;
     click a training point on the boundary (or type its number) to see its graph.
 
+    `classes=k` (k > 2, with the datasets that make k classes: spiral, blobs) trains a network with k
+    outputs on k-class data with the loss 'cross_entropy'; two classes stay the default, with one output.
+
+    Points you draw: the class selector under the output plane (`draw`: "off", a class name of
+    ``dash.data.classes``, or "erase") says what a click on the plane does. With a class chosen, a click adds
+    a training point of that class where it lands; shift-click, or a click in "erase" mode, removes the
+    point under the pointer; Clear empties the plane. Drawn points are training points (the test points
+    stay as they were; moving the train ratio slider splits all points again, seeded). Training goes on
+    from the next step with the same weights and history, also while playing; an empty plane pauses and
+    says so. The data is then "drawn" in the dataset menu, and `dash.data` is it as a `Dataset`. From code:
+    `add_point(x1, x2, label)`, `add_points(X, labels)`, `remove_point(x1, x2)`, `clear_points()`. With
+    ``graph=True``, "off" is "pick sample": a click picks the sample whose graph is shown.
+
     DOM hooks (CSS classes): ``mgx-dashboard``, ``mgx-boundary`` (the PNG), ``mgx-boundary-line`` and
     ``mgx-boundary-points`` (the SVG layers over it), ``mgx-step-counter``, ``mgx-play``, ``mgx-step``,
     ``mgx-reset``, ``mgx-speed``, ``mgx-feature``, ``mgx-regenerate``, ``mgx-status``, ``mgx-stats``,
-    ``mgx-network``, ``mgx-curves``, ``mgx-graph``.
+    ``mgx-network``, ``mgx-curves``, ``mgx-graph``, ``mgx-draw`` (the class selector), ``mgx-draw-hint``,
+    ``mgx-clear``.
     """
 
     def __init__(
@@ -109,6 +129,7 @@ class TrainingDashboard:
         data=None,
         *,
         dataset: str | None = None,
+        classes: int = 2,
         n: int = 200,
         noise: float = 0.1,
         test_ratio: float = 0.5,
@@ -133,20 +154,24 @@ class TrainingDashboard:
         graph: bool = False,
         discretize: bool = False,
         show_test_data: bool = True,
+        draw="off",
         hide=(),
     ):
         s = {k: v for k, v in locals().items() if k not in ("self", "model", "data")}
         s = self._check(s, model, data)
         self._fixed = {k: s[k] for k in ("n", "optimizer", "max_fps", "resolution", "size", "graph", "hide")}
         self._fixed["data_seed"] = s["data_seed"]
-        self._losses = {s["problem"]: s["loss"]}
+        self._losses = {_loss_key(s): s["loss"]}
         self._custom_data, self._custom_model = data, model
         self._lock = threading.RLock()  # the one lock: the dashboard's state, frames, runs starting and ending
         self._changed = threading.Condition(self._lock)  # a step was taken or a run ended
         self.error: BaseException | None = None  # what stopped training, until Reset
         self.controls = Controls(s, custom_data=data)
         self._data_key = None
+        self._drawn, self._drawn_ratio = None, None  # the drawn points, and the train ratio they were drawn at
         self.data = self._load_data(s)
+        self.controls.set_draw_classes(self._draw_classes(), graph=s["graph"])
+        self.draw.value = s["draw"]  # a class the data does not have: ValueError, naming the classes
         self._make_views(s)
         self.model = model if model is not None else self._build_model(s)
         self._check_model(self.model)
@@ -209,6 +234,9 @@ class TrainingDashboard:
         if values["dataset"] == "custom":
             config["data"] = self._custom_data
             config["dataset"] = None
+        elif values["dataset"] == "drawn":  # the points as they are now, with their split
+            config["data"], config["dataset"] = self.data, None
+            config["test_ratio"] = _test_ratio(self.data)
         if self._custom_model is not None and self.model is self._custom_model:
             model = copy.deepcopy(self.model)
             model.load_state_dict(self._initial_state)
@@ -221,13 +249,13 @@ class TrainingDashboard:
         defaults = {
             **_DEFAULTS,
             "dataset": (settings.datasets_for(problem) or (None,))[0],
-            "loss": "mse" if problem == "regression" else "hinge",
+            "loss": settings.default_loss(problem, self.controls.values()["classes"]),
         }
         return settings.code_line(self.config, defaults)
 
     @property
     def trainer_loss(self) -> str:
-        return self._losses[self.controls.values()["problem"]]
+        return self._losses[_loss_key(self.controls.values())]
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -236,7 +264,8 @@ class TrainingDashboard:
             return with_png(bundle, snapshot.dashboard_png, self, kwargs.get("include"), kwargs.get("exclude"))
 
     def __repr__(self) -> str:
-        sizes = "-".join(str(w.shape[1]) for w, _ in layer_weights(self.model)) + "-1"
+        layers = layer_weights(self.model)
+        sizes = "-".join(str(w.shape[1]) for w, _ in layers) + f"-{layers[-1][0].shape[0]}"
         history = self.history
         loss = f", loss {history[-1]['loss']:.4g}" if len(history) else ""
         return (
@@ -310,12 +339,142 @@ class TrainingDashboard:
             self._fixed["data_seed"] = (self.controls.seed.value if current is None else current) + 1
         self._rebuild()
 
+    # ---- points you draw ---------------------------------------------------------------------------
+
+    def add_point(self, x1: float, x2: float, label) -> None:
+        """Add a training point at (x1, x2) of class `label` (a name of ``dash.data.classes``): what a click
+        on the plane does with that class chosen. Training goes on with it from the next step."""
+        self.add_points([[x1, x2]], [label])
+
+    def add_points(self, X, labels) -> None:
+        """Add training points `X` (m, 2) with their classes `labels` (m names of ``dash.data.classes``, or
+        one for all), in one change of the data."""
+        where = "TrainingDashboard.add_points"
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: points must be numbers (m, 2), got {X!r:.80}") from None
+        X = X.reshape(1, -1) if X.ndim == 1 else X
+        if X.ndim != 2 or X.shape[1] != 2 or not np.isfinite(X).all():
+            raise ValueError(f"{where}: points must be finite (x1, x2) pairs, an array (m, 2), got shape {X.shape}")
+        labels = list(labels) if isinstance(labels, (list, tuple, np.ndarray)) else [labels] * len(X)
+        if len(labels) != len(X):
+            raise ValueError(f"{where}: {len(X)} points but {len(labels)} labels")
+
+        def add(data):
+            codes = np.array([_code(data, label, where) for label in labels], dtype=data.y.dtype)
+            return dataclasses.replace(data, X=np.concatenate([data.X, X]), y=np.concatenate([data.y, codes]))
+
+        self._edit(where, add)
+
+    def remove_point(self, x1: float, x2: float) -> None:
+        """Remove the point (training or test) nearest to (x1, x2), what shift-click or "erase" does."""
+
+        def nearest(data):
+            both = np.concatenate([data.X, data.X_test])
+            if not len(both):
+                return data
+            i = int(np.argmin(np.hypot(both[:, 0] - x1, both[:, 1] - x2)))
+            return _without(data, "train", i) if i < len(data.X) else _without(data, "test", i - len(data.X))
+
+        self._edit("TrainingDashboard.remove_point", nearest)
+
+    def clear_points(self) -> None:
+        """Empty the plane (the Clear button): no training points, so training pauses until you add some."""
+
+        def clear(data):
+            X, y = data.X[:0].copy(), data.y[:0].copy()
+            return dataclasses.replace(data, X=X, y=y, X_test=X, y_test=y)
+
+        self._edit("TrainingDashboard.clear_points", clear)
+
+    def _edit(self, where: str, change) -> None:
+        """Draw: `change(data)` gives the new data from the data shown, under the lock (two threads drawing at
+        once both count). It is shown and trained on from the next step, with the same weights and history,
+        also while playing; an empty plane stops the run first (nothing to train on)."""
+        with self._between_steps():
+            data = self._drawable(where)
+            new = change(data)
+            if new is data:  # nothing under the eraser
+                return
+            if len(new.X) or self._runner.idle:  # a run starts under this lock: none can start meanwhile
+                self._show_drawing(new)
+                return
+        with self._idle():
+            self._show_drawing(change(self._drawable(where)))
+
+    def _drawable(self, where: str):
+        """The data shown, if points can be drawn on it (two features of a classification problem)."""
+        data = self.data
+        if self.controls.problem.value != "classification" or data.labels == "real":
+            raise ValueError(f"{where}: drawing points is for classification; this is a regression problem")
+        if data.X.shape[1] != 2:
+            raise ValueError(
+                f"{where}: points are drawn on a plane: the data must have 2-D points, not {data.X.shape[1]}"
+            )
+        return data
+
+    def _show_drawing(self, data) -> None:
+        """Show the drawn `data` and give it to the trainer (under the lock, between two steps)."""
+        data = dataclasses.replace(data, name="drawn") if data.name != "drawn" else data
+        empty = not len(data.X)
+        self._drawn, self._drawn_ratio = data, self.controls.values()["test_ratio"]
+        self._data_key = None
+        self.controls.set_drawn()
+        self.data = data
+        if not empty:
+            batch = self.controls.values()["batch_size"]
+            self.trainer.batch_size = None if batch == "all" or batch >= len(data.X) else batch
+            self.trainer.set_data(data)
+        self.boundary.set_data(data, keep_extent=True)
+        if self.graph is not None and not empty:
+            self.graph.set_model(self.model, data)
+            self.boundary.select(self.graph.sample.value)
+        if empty:
+            self.status.value = f"<span style='color:#b00020'>{escape(EMPTY)}</span>"
+        elif EMPTY in self.status.value:
+            self.status.value = ""
+        self._throttle.force()
+
+    def _plane_clicked(self, px: float, py: float, event: dict) -> None:
+        """A click on the output plane (ipyevents), as the class selector says: pick, add or erase a point."""
+        mode = self.draw.value
+        if mode == "off":
+            i = self.boundary.nearest(px, py)
+            if i is not None and self.graph is not None:
+                self.pick_sample(i)
+        elif mode == "erase" or event.get("shiftKey"):
+
+            def erase(data):  # under the lock: the boundary shows `data`
+                hit = self.boundary.point_at(px, py)
+                return data if hit is None else _without(data, *hit)
+
+            self._from_a_click(self._edit, "TrainingDashboard", erase)
+        else:
+            self._from_a_click(self.add_point, *self.boundary.to_data(px, py), mode)
+
+    def _from_a_click(self, change, *args) -> None:
+        """A change a click asked for: a refusal goes to the status line (a click has nobody to raise to)."""
+        try:
+            change(*args)
+        except (ValueError, RuntimeError) as e:
+            self.status.value = f"<span style='color:#b00020'>{escape(str(e))}</span>"
+
+    def _draw_classes(self) -> tuple:
+        """The class names a click can add (none for regression)."""
+        if self.controls.problem.value != "classification" or self.data.labels == "real":
+            return ()
+        return tuple(self.data.classes)
+
     # ---- runs ---------------------------------------------------------------------------------------
 
     def _trainer_to_run(self):
         """The trainer a new run trains (called under the lock by the runner), or None while an error stands."""
         if self.error is not None:
             self._show_state()
+            return None
+        if not len(self.data.X):
+            self.status.value = f"<span style='color:#b00020'>{escape(EMPTY)}</span>"
             return None
         return self.trainer
 
@@ -377,8 +536,14 @@ class TrainingDashboard:
                 f"nn.Sequential), got {type(model).__name__}"
             )
         if data is not None:
+            if not len(data.X) + len(data.X_test):
+                raise ValueError(f"TrainingDashboard: dataset {data.name!r} has no points")
             s["dataset"] = "custom"
             s["test_ratio"] = _test_ratio(data)  # the user's own split, until the slider moves
+            k = _n_classes(data)
+            if s["classes"] not in (2, k):
+                raise ValueError(f"TrainingDashboard: classes={s['classes']!r}, but the data has {k} classes")
+            s["classes"] = k
             if data.X.shape[1] == 2 and all(f in datasets.FEATURES for f in data.feature_names):
                 s["features"] = data.feature_names
         elif s["dataset"] is None:
@@ -400,25 +565,31 @@ class TrainingDashboard:
             out = predict(model, self.data.inputs[:2])
         except (ValueError, TypeError) as e:
             raise ValueError(f"TrainingDashboard: model cannot read this data: {e}") from None
-        if out.shape != (min(2, len(self.data.inputs)),):
+        k = self._outputs(self.controls.values())
+        if out.shape != ((min(2, len(self.data.inputs)),) if k == 1 else (min(2, len(self.data.inputs)), k)):
+            what = "one score per point (end it with one neuron)" if k == 1 else f"{k} scores per point, one a class"
             raise ValueError(
-                f"TrainingDashboard: model must give one score per point (end it with one neuron), "
-                f"got {out.shape[-1] if out.ndim > 1 else out.size} outputs"
+                f"TrainingDashboard: model must give {what}, got {out.shape[-1] if out.ndim > 1 else 1} outputs"
             )
 
     def _load_data(self, s: dict):
         """The data of these settings (the same object while they stay the same: its cached inputs too)."""
         seed = s["seed"] if self._fixed["data_seed"] is None else self._fixed["data_seed"]
-        key = (s["dataset"], s["noise"], seed, s["test_ratio"], tuple(s["features"]))
+        key = (s["dataset"], s["classes"], s["noise"], seed, s["test_ratio"], tuple(s["features"]))
         if self._data_key == key:
             return self.data
-        if s["dataset"] == "custom":
+        if s["dataset"] == "drawn":  # the drawing, with its own split until the slider moves
+            data, key = self._drawn, None  # it changes under the same settings
+            if s["test_ratio"] != self._drawn_ratio:
+                data = data.split(s["test_ratio"], seed=seed)
+        elif s["dataset"] == "custom":
             data = self._custom_data
             if s["test_ratio"] != _test_ratio(data):
                 data = data.split(s["test_ratio"], seed=seed)
         else:
+            k = {"classes": s["classes"]} if s["dataset"] in settings.multiclass_datasets() else {}
             data = datasets.load(
-                s["dataset"], n=self._fixed["n"], noise=s["noise"], seed=seed, test_ratio=s["test_ratio"]
+                s["dataset"], n=self._fixed["n"], noise=s["noise"], seed=seed, test_ratio=s["test_ratio"], **k
             )
         if data.X.shape[1] == 2 and tuple(s["features"]) != data.feature_names:
             data = data.with_features(*s["features"])
@@ -426,13 +597,24 @@ class TrainingDashboard:
         return data
 
     def _build_model(self, s: dict):
-        return build_model(self.data.n_features, s["hidden"], s["activation"], engine=s["engine"], seed=s["seed"])
+        return build_model(
+            self.data.n_features,
+            s["hidden"],
+            s["activation"],
+            engine=s["engine"],
+            seed=s["seed"],
+            outputs=self._outputs(s),
+        )
+
+    def _outputs(self, s: dict) -> int:
+        """The model's outputs: one score for two classes or a regression, one per class for k > 2."""
+        return s["classes"] if s["problem"] == "classification" and s["classes"] > 2 else 1
 
     def _new_trainer(self, s: dict) -> None:
         batch = s["batch_size"]
         self.trainer = Trainer(
             self.model,
-            loss=self._losses.setdefault(s["problem"], "mse" if s["problem"] == "regression" else "hinge"),
+            loss=self._losses.setdefault(_loss_key(s), settings.default_loss(s["problem"], s["classes"])),
             optimizer=self._fixed["optimizer"],
             data=self.data,
             lr=s["lr"],
@@ -447,19 +629,20 @@ class TrainingDashboard:
     def _rebuild(self) -> None:
         """Data, features, architecture, engine or seed changed: new data and model, from step 0; Play goes on."""
         playing = self._runner.playing
-        s = self.controls.values()
+        s = self._classes_for_dataset()
         try:
             s["features"] = settings.check_features(s["features"])
             with self._idle():
                 data = self._load_data(s)
                 self.data = data
-                self.boundary.set_data(data)
+                self.boundary.set_data(data, keep_extent=s["dataset"] == "drawn")
                 self.boundary.problem = s["problem"]
+                self.controls.set_draw_classes(self._draw_classes(), graph=self.graph is not None)
                 self._network_data(data)
                 self.model = self._build_model(s)
                 self._initial_state = self.model.state_dict()
                 self._new_trainer(s)
-                if self.graph is not None:
+                if self.graph is not None and len(data.X):
                     self.graph.set_model(self.model, self.data)
                     self.boundary.select(self.graph.sample.value)
                 self._redraw()
@@ -468,6 +651,22 @@ class TrainingDashboard:
             return
         if playing:
             self.play()
+
+    def _classes_for_dataset(self) -> dict:
+        """The settings, with the classes control showing the data's k: its own for custom or drawn data, 2 for
+        a dataset that only makes two (and for regression)."""
+        s = self.controls.values()
+        if s["dataset"] in ("custom", "drawn"):
+            k = _n_classes(self._custom_data if s["dataset"] == "custom" else self._drawn)
+        elif s["problem"] == "regression" or s["dataset"] not in settings.multiclass_datasets():
+            k = 2
+        else:
+            k = s["classes"]
+        if k != s["classes"]:
+            with self.controls.quiet():
+                self.controls.classes.value = k
+            s["classes"] = k
+        return s
 
     def _set_hyper(self) -> None:
         """Learning rate, batch size and regularization apply from the next step on, without a reset."""
@@ -486,7 +685,8 @@ class TrainingDashboard:
         self.boundary.neuron = None
         if data.X.shape[1] == 2:
             self.network.inputs = None  # the data's feature names
-            self.network.set_data(data)
+            if len(data.X) + len(data.X_test):  # an empty plane keeps the thumbnails' grid
+                self.network.set_data(data)
         else:
             self.network.inputs = list(data.feature_names)
 
@@ -520,6 +720,9 @@ class TrainingDashboard:
         c.on("hyper", self._set_hyper)
         c.on("speed", self._set_speed)
         c.on("view", self._set_view)
+        c.on("draw", lambda: c.show_draw_hint(self.graph is not None))
+        c.clear_button.on_click(lambda _: self._from_a_click(self.clear_points))
+        self.boundary.on_plane_click(self._plane_clicked)
         self.network.observe(self._show_neuron, names=["hovered", "selected"])
         c.problem.observe(lambda change: self._problem_changed(), "value")
         c.play_button.on_click(lambda _: self.pause() if self._runner.playing else self.play())
@@ -539,8 +742,7 @@ class TrainingDashboard:
         graph = GraphWidget(model=self.model, data=self.data, loss=self.trainer_loss)
         graph.guard = self._between_steps  # a run may be on while the graph is traced or replayed
         graph.sample.observe(lambda change: self.boundary.select(change["new"]), "value")
-        self.boundary.select(graph.sample.value)
-        self.boundary.on_click(self.pick_sample)
+        self.boundary.select(graph.sample.value)  # a click picks a sample while drawing is "off"
         return graph
 
     def _views(self) -> dict:
@@ -612,6 +814,38 @@ _DEFAULTS = {
     if p.default is not inspect.Parameter.empty
 }
 _ORDER = {name: i for i, name in enumerate(_DEFAULTS)}
+
+
+EMPTY = "No training points: choose a class under the plane and click to add some, or choose a dataset."
+
+
+def _loss_key(s: dict) -> str:
+    """Which loss a setting trains with: each kind of problem keeps its own (the user's or the default)."""
+    if s["problem"] == "regression":
+        return "regression"
+    return "k classes" if s["classes"] > 2 else "two classes"
+
+
+def _n_classes(data) -> int:
+    """The classes of a dataset (2 for continuous targets: the setting then means nothing)."""
+    return len(data.classes) if data.labels != "real" else 2
+
+
+def _without(data, kind: str, i: int):
+    """`data` without its training point i (kind "train") or its test point i ("test")."""
+    if kind == "train":
+        return dataclasses.replace(data, X=np.delete(data.X, i, axis=0), y=np.delete(data.y, i))
+    return dataclasses.replace(data, X_test=np.delete(data.X_test, i, axis=0), y_test=np.delete(data.y_test, i))
+
+
+def _code(data, label, where: str) -> int:
+    """The label code of class `label` (a name of `data.classes`) in the data's coding."""
+    names = list(data.classes)
+    if isinstance(label, bool) or label not in names:
+        shown = ", ".join(map(repr, names))
+        raise ValueError(f"{where}: {label!r} is not a class of this data; its classes are {shown}")
+    i = names.index(label)
+    return (-1, 1)[i] if data.labels == "pm1" else i
 
 
 def _regularization(s: dict) -> dict:

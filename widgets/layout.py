@@ -1,4 +1,5 @@
-"""The dashboard's layout: a bar of buttons, a row of knobs, and three columns (Data, Network, Output).
+"""The dashboard's layout: a bar of buttons, a row of knobs, and three columns (Data, Network, Output; under
+the output plane, the class selector that says what a click on it does, and Clear).
 
 A control named in `hide` is left out of the page altogether (not merely made invisible).
 """
@@ -29,7 +30,7 @@ def dashboard_layout(controls, views: dict, hide: tuple[str, ...] = ()) -> widge
     data_box = widgets.VBox(
         [
             widgets.HTML("<b>Data</b>"),
-            *keep(c.dataset, c.noise, c.train_ratio, c.seed, c.regenerate),
+            *keep(c.dataset, c.classes, c.noise, c.train_ratio, c.seed, c.regenerate),
             *([widgets.HTML("<b>Features</b>"), widgets.HBox(features, layout=_wrap())] if features else []),
         ],
         layout=widgets.Layout(width=COLUMN_WIDTHS["data"], min_width=COLUMN_WIDTHS["data"]),
@@ -43,8 +44,15 @@ def dashboard_layout(controls, views: dict, hide: tuple[str, ...] = ()) -> widge
         ],
         layout=widgets.Layout(width=COLUMN_WIDTHS["network"], min_width=COLUMN_WIDTHS["network"], overflow="hidden"),
     )
+    drawing = keep(c.draw, c.clear_button)
     out_box = widgets.VBox(
-        [widgets.HTML("<b>Output</b>"), views["boundary"], *keep(c.show_test_data, c.discretize), views["curves"]]
+        [
+            widgets.HTML("<b>Output</b>"),
+            views["boundary"],
+            *([widgets.HBox(drawing, layout=_wrap())] if drawing else []),
+            *keep(c.draw_hint, c._draw_style, c.show_test_data, c.discretize),
+            views["curves"],
+        ]
     )
     columns = widgets.HBox([data_box, net_box, out_box])
     rows = [r for r in (bar, knobs) if r.children] + [columns, c.status]

@@ -7,6 +7,7 @@ values are refused with the range, never clamped.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_SPEED",
     "ENGINES",
     "LEARNING_RATES",
+    "MAX_CLASSES",
     "MAX_LAYERS",
     "MAX_NEURONS",
     "MAX_SEED",
@@ -32,6 +34,7 @@ __all__ = [
     "check",
     "code_line",
     "datasets_for",
+    "multiclass_datasets",
 ]
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the Playground's
@@ -44,6 +47,7 @@ ENGINES = ("tensor", "scalar")
 PROBLEMS = ("classification", "regression")
 REGULARIZATIONS = (None, "l1", "l2")
 MAX_LAYERS, MAX_NEURONS = 6, 32
+MAX_CLASSES = 6  # the class selector's buttons still fit under the output plane
 MAX_SEED = 2**31 - 1
 
 # The names `hide=` takes: each control, by the keyword it sets ("l2" stands for both regularization controls).
@@ -59,6 +63,7 @@ CONTROLS = (
     "l2",
     "problem",
     "dataset",
+    "classes",
     "noise",
     "test_ratio",
     "seed",
@@ -69,6 +74,7 @@ CONTROLS = (
     "engine",
     "show_test_data",
     "discretize",
+    "draw",
 )
 
 
@@ -78,6 +84,15 @@ def datasets_for(problem: str) -> tuple[str, ...]:
     if problem == "regression":
         return regression
     return tuple(name for name in datasets.DATASETS if name not in regression)
+
+
+def multiclass_datasets() -> tuple[str, ...]:
+    """The built-in classification datasets that make k classes (their generator takes `classes`)."""
+    return tuple(
+        name
+        for name in datasets_for("classification")
+        if "classes" in inspect.signature(datasets.DATASETS[name]).parameters
+    )
 
 
 def _fail(name: str, allowed: str, value, kind=ValueError):
@@ -141,11 +156,15 @@ def check_features(features) -> tuple[str, ...]:
 def check(s: dict) -> dict:
     """Validate a settings dict in place (the keywords of `TrainingDashboard`); returns it, normalised."""
     _choice(s, "problem", PROBLEMS)
+    _classes(s)
     if s["loss"] is None:
-        s["loss"] = "mse" if s["problem"] == "regression" else "hinge"
+        s["loss"] = default_loss(s["problem"], s["classes"])
     _choice(s, "loss", tuple(LOSSES))
     if s["problem"] == "regression" and s["loss"] != "mse":
         _fail("loss", "'mse' for a regression problem", s["loss"])
+    if s["problem"] == "classification" and (s["loss"] == "cross_entropy") != (s["classes"] > 2):
+        allowed = "'cross_entropy' for k > 2 classes" if s["classes"] > 2 else "a two-class loss for 2 classes"
+        _fail("loss", f"{allowed} (classes={s['classes']})", s["loss"])
     if isinstance(s["optimizer"], str):
         _choice(s, "optimizer", tuple(OPTIMIZERS))
     _int_in(s, "n", 2, 100_000)
@@ -179,6 +198,21 @@ def check(s: dict) -> dict:
             _fail(flag, "True or False", s[flag], TypeError)
     s["hide"] = _check_hide(s["hide"])
     return s
+
+
+def default_loss(problem: str, classes: int) -> str:
+    """The loss a dashboard trains with unless told: squared error, hinge (two classes), cross-entropy (k)."""
+    return "mse" if problem == "regression" else ("cross_entropy" if classes > 2 else "hinge")
+
+
+def _classes(s: dict) -> None:
+    """`classes`: k in [2, MAX_CLASSES]; k > 2 for a built-in dataset that makes k classes (spiral, blobs)."""
+    _int_in(s, "classes", 2, MAX_CLASSES)
+    if s["problem"] == "regression" and s["classes"] != 2:
+        _fail("classes", "2 (the default) for a regression problem", s["classes"])
+    if s["classes"] != 2 and s["dataset"] in datasets.DATASETS and s["dataset"] not in multiclass_datasets():
+        names = ", ".join(multiclass_datasets()) or "none yet"
+        _fail("classes", f"2 for dataset {s['dataset']!r} (k classes come with: {names})", s["classes"])
 
 
 def _regularization(s: dict) -> None:
