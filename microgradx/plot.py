@@ -14,6 +14,7 @@ figure and its artists are made once and only their data change. Matplotlib is i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,15 +31,115 @@ __all__ = [
     "boundary_rgba",
     "boundary_line",
     "draw_points",
+    "point_colours",
     "draw_history",
     "history_png",
     "playground_colormap",
     "POSITIVE",
     "NEGATIVE",
+    "CLASS_COLOURS",
+    "class_colours",
+    "class_palette",
+    "class_shades",
+    "class_rgb",
+    "class_margins",
+    "n_classes",
 ]
 
 # TensorFlow Playground's palette (the widgets use it too): orange for -1, grey at 0, blue for +1
 NEGATIVE, MIDDLE, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
+
+# One colour per class, the lowest code first. Two classes are the Playground's orange and blue, which are
+# close to Okabe & Ito's orange and blue; the others are the rest of Okabe & Ito's colour-blind-safe set
+# (https://jfly.uni-koeln.de/color/), in the order that keeps the first few furthest apart, and Paul Tol's wine
+# for its black (a black region would hide the test points' black rims and the boundary lines; grey is the
+# legend's colour for "train" and "test").
+CLASS_COLOURS = (NEGATIVE, POSITIVE, "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#882255")
+
+
+def class_colours(k: int) -> tuple[str, ...]:
+    """The colours of `k` classes as ``#rrggbb``: `CLASS_COLOURS` first, then (beyond 8 classes, where no set
+    stays colour-blind safe) hues evenly spaced between them.
+
+    >>> class_colours(3)
+    ('#f59322', '#0877bd', '#009e73')
+    """
+    import colorsys
+
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"class_colours: k must be an int >= 1 (the number of classes), got {k!r}")
+    extra = [colorsys.hls_to_rgb((0.61 * i + 0.13) % 1.0, 0.45, 0.7) for i in range(max(int(k) - len(CLASS_COLOURS), 0))]
+    return (CLASS_COLOURS + tuple("#%02x%02x%02x" % tuple(round(255 * c) for c in rgb) for rgb in extra))[:k]
+
+
+def n_classes(data: Dataset) -> int:
+    """How many classes `data` has: 2 for 'pm1'/'01' labels, k for 'index', 0 for a regression ('real')."""
+    if hasattr(data, "n_classes"):
+        return data.n_classes
+    return {"real": 0, "index": len(data.classes)}.get(data.labels, 2)
+
+
+def class_palette(k: int, levels: int, *, background: str = MIDDLE) -> np.ndarray:
+    """uint8 RGB rows (k * levels, 3): row ``c * levels + l`` is class c's colour faded towards `background`,
+    from the background itself (l = 0, no confidence) to the full colour (l = levels - 1)."""
+    if not (isinstance(levels, int) and levels >= 2):
+        raise ValueError(f"class_palette: levels must be an int >= 2, got {levels!r}")
+    ends = np.array([_rgb(c) for c in class_colours(k)])[:, None, :]  # (k, 1, 3)
+    t = np.linspace(0.0, 1.0, levels)[None, :, None]
+    back = _rgb(background)
+    return np.round(back + (ends - back) * t).reshape(k * levels, 3).astype(np.uint8)
+
+
+def class_shades(logits: np.ndarray, levels: int, *, contrast: float = 1.0) -> np.ndarray:
+    """The k-class shading, as indices into `class_palette(k, levels)`: the argmax class, faded towards the
+    background as the confidence falls, as CS231n's and ConvNetJS's pictures of a softmax classifier.
+
+    `logits` (..., k): the model's scores per class (times `contrast`, a softmax temperature: colours
+    saturate sooner). Confidence is the softmax's largest probability rescaled from [1/k, 1] to [0, 1]:
+    0 where every class is equally likely, 1 where one is certain. A point with a NaN score is background.
+
+    >>> class_shades(np.array([[0.0, 0.0, 0.0], [0.0, 9.0, 0.0], [np.nan, 0.0, 0.0]]), 4).tolist()
+    [0, 7, 0]
+    """
+    shape = np.shape(logits)
+    if len(shape) < 1 or shape[-1] < 2:
+        raise ValueError(f"class_shades: logits must be (..., k) with k >= 2 classes, got shape {shape}")
+    z, k = _columns(logits) * contrast, shape[-1]
+    bad = np.isnan(z).any(axis=0)
+    np.clip(np.nan_to_num(z, nan=0.0, copy=False), -1e30, 1e30, out=z)  # inf saturates
+    top, first = _top(z)
+    z -= first
+    p_max = 1.0 / np.exp(z, out=z).sum(axis=0)
+    level = np.rint(np.clip((p_max - 1.0 / k) * (k / (k - 1.0)), 0.0, 1.0) * (levels - 1)).astype(np.intp)
+    shades = top * levels + level
+    shades[bad] = 0
+    return shades.reshape(shape[:-1])
+
+
+def class_rgb(logits: np.ndarray, *, levels: int = 64, contrast: float = 1.0) -> np.ndarray:
+    """uint8 RGB (..., 3) of `class_shades`: the colour of each point's most likely class, by confidence."""
+    return class_palette(np.shape(logits)[-1], levels)[class_shades(logits, levels, contrast=contrast)]
+
+
+def _columns(logits) -> np.ndarray:
+    """A copy of `logits` (..., k) as k contiguous rows (k, points): NumPy reduces over a short last axis
+    one point at a time, over the first axis a row at a time. float32 stays float32 (plenty for colours)."""
+    x = np.asarray(logits)
+    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    return np.array(x.reshape(-1, x.shape[-1]).T, dtype=dtype, order="C")  # always a copy: worked in place
+
+
+def _top(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The most likely class of each column of `z` (k, points) (the first of a tie), and its logit."""
+    top, first = np.zeros(z.shape[1], dtype=np.intp), z[0].copy()
+    for c in range(1, len(z)):
+        above = z[c] > first
+        top[above], first[above] = c, z[c][above]
+    return top, first
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
 def make_grid(data: Dataset, resolution: int = 100, margin: float = 0.1) -> tuple[np.ndarray, tuple]:
@@ -59,20 +160,26 @@ def make_grid(data: Dataset, resolution: int = 100, margin: float = 0.1) -> tupl
 
 
 def grid_scores(model, data: Dataset, resolution: int = 100, margin: float = 0.1) -> tuple[np.ndarray, tuple]:
-    """The model's scores on a grid over `data` as a (resolution, resolution) array, and the grid's extent.
-    The grid goes through the dataset's feature map first, so a model trained on x1*x2 etc. works.
+    """The model's scores on a grid over `data` as a (resolution, resolution) array (a model with k outputs:
+    (resolution, resolution, k)), and the grid's extent. The grid goes through the dataset's feature map
+    first, so a model trained on x1*x2 etc. works.
     """
     grid, extent = make_grid(data, resolution, margin)
-    return predict(model, data.transform(grid)).reshape(resolution, resolution), extent
+    scores = predict(model, data.transform(grid))
+    return scores.reshape(resolution, resolution, *scores.shape[1:]), extent
 
 
 class BoundaryPlot:
     """The decision boundary of a 2-D model, the points (train: white rim, test: black rim) and the loss curve.
 
+    A model with one output is drawn on the Playground's orange-to-blue ramp; a model with k outputs (one
+    logit per class) as k regions in `CLASS_COLOURS`, each faded by the softmax's confidence (`class_shades`).
+
     `update(model, history)` changes the data of the existing artists; `to_png()` renders to PNG bytes
     (deterministic: no timestamp). In Jupyter the object displays itself.
 
-    - `resolution`: grid cells per side; `contrast`: colours saturate at |score| = 1 / contrast.
+    - `resolution`: grid cells per side; `contrast`: colours saturate at |score| = 1 / contrast (k classes:
+      the logits are multiplied by it before the softmax).
     - `show_loss`: a second panel with the loss per step from `history` (a Trainer's records).
     - `smooth`: draw the boundary as a contour line (interpolated between grid points, for slides and
       pictures) instead of the cells where the sign changes (cheaper, for live redraws).
@@ -97,7 +204,7 @@ class BoundaryPlot:
         self.smooth = bool(smooth)
         grid, self.extent = make_grid(data, resolution, margin)
         self.grid_inputs = data.transform(grid)
-        self._make_figure(show_loss, size, dpi)
+        self._make_figure(show_loss, size, dpi, _legend_rows(data))
         self.image, self._lut = boundary_image(self.ax, self.extent, resolution)
         draw_points(self.ax, data)
         self.title = self.figure.text(0.01, 0.97, data.name, fontsize=10, va="top")
@@ -123,13 +230,14 @@ class BoundaryPlot:
         if not (isinstance(compress_level, int) and 0 <= compress_level <= 9):
             raise ValueError(f"BoundaryPlot: compress_level must be an integer in [0, 9], got {compress_level!r}")
 
-    def _make_figure(self, show_loss: bool, size: float, dpi: int) -> None:
+    def _make_figure(self, show_loss: bool, size: float, dpi: int, legend_rows: int = 1) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         self.figure = Figure(figsize=(2 * size + 0.6 if show_loss else size, size), dpi=dpi)
+        top = (0.56 + 0.16 * (legend_rows - 1)) / size  # the title, then the legend's rows
         self.figure.subplots_adjust(  # margins in inches, so a large picture is mostly picture
-            left=0.75 / self.figure.get_figwidth(), right=0.97, bottom=0.48 / size, top=1 - 0.56 / size, wspace=0.25
+            left=0.75 / self.figure.get_figwidth(), right=0.97, bottom=0.48 / size, top=1 - top, wspace=0.25
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot(1, 2 if show_loss else 1, 1)
@@ -150,7 +258,9 @@ class BoundaryPlot:
         The boundary is where the score crosses `threshold`: 0 for scores (hinge, logits), 0.5 for a model
         trained with mse on {0, 1} labels (pass `trainer.threshold`).
         """
-        scores = predict(model, self.grid_inputs).reshape(self.resolution, self.resolution) - threshold
+        scores = predict(model, self.grid_inputs)
+        scores = scores.reshape(self.resolution, self.resolution, *scores.shape[1:])
+        scores = scores - threshold if scores.ndim == 2 else scores  # k logits: the argmax, no threshold
         self.scores = scores
         self.image.set_data(boundary_rgba(scores, self._lut, self.contrast, edges=not self.smooth))
         if self.smooth:
@@ -161,7 +271,7 @@ class BoundaryPlot:
                 self._update_loss(history)
 
     def _update_contour(self, scores: np.ndarray) -> None:
-        if self._contour is not None:
+        if self._contour is not None:  # a ContourSet (one output) or a LineCollection (k outputs)
             self._dynamic.remove(self._contour)
             self._contour.remove()
         self._contour = boundary_line(self.ax, scores, self.extent)
@@ -240,17 +350,54 @@ def boundary_image(ax, extent: tuple, resolution: int):
 
 def boundary_rgba(scores: np.ndarray, lut: np.ndarray, contrast: float = 1.0, *, edges: bool = True) -> np.ndarray:
     """uint8 RGBA pixels of `scores` (matplotlib draws them as they are); with `edges`, the cells where the
-    sign changes (the boundary at grid resolution) are dark."""
-    shade = np.clip(np.nan_to_num(scores, nan=0.0) * contrast, -1.0, 1.0)
-    rgba = lut[((shade + 1.0) * 127.5).astype(np.uint8)]
+    sign changes (the boundary at grid resolution) are dark. Scores (rows, cols, k) of k classes are coloured
+    by `class_shades` instead (`lut` is not used), the edges where the most likely class changes."""
+    if scores.ndim == 3:
+        shades = class_shades(scores, _LEVELS, contrast=contrast)
+        rgba, regions = _light_classes(scores.shape[-1])[shades], shades // _LEVELS
+    else:
+        shade = np.clip(np.nan_to_num(scores, nan=0.0) * contrast, -1.0, 1.0)
+        rgba, regions = lut[((shade + 1.0) * 127.5).astype(np.uint8)], scores > 0
     if edges:
-        rgba[_edges(scores > 0)] = (64, 64, 64, 255)
+        rgba[_edges(regions)] = (64, 64, 64, 255)
     return rgba
+
+
+_LEVELS = 64  # shades of confidence per class in a Matplotlib picture
+
+
+@functools.lru_cache(maxsize=16)
+def _light_classes(k: int) -> np.ndarray:
+    """`class_palette` as RGBA, lighter as the two-class lookup table is, so that the points stand out."""
+    rgba = np.full((k * _LEVELS, 4), 255.0)
+    rgba[:, :3] = 0.35 * 255 + 0.65 * class_palette(k, _LEVELS)
+    return np.round(rgba).astype(np.uint8)
+
+
+def class_margins(logits: np.ndarray) -> np.ndarray:
+    """For each class c but the last, ``logit c - the largest other logit`` (..., k - 1): region c is where
+    margin c is positive, so the 0 contours of the margins draw every boundary between two regions (each
+    borders a class below the last).
+
+    >>> class_margins(np.array([[3.0, 1.0, 2.0]])).tolist()
+    [[1.0, -2.0]]
+    """
+    shape = np.shape(logits)
+    z = _columns(logits)
+    top, first = _top(z)
+    second = np.full_like(first, -np.inf)  # the largest logit but the top one: equals `first` where two tie
+    for c, row in enumerate(z):
+        np.maximum(second, np.where(top == c, -np.inf, row), out=second)
+    margins = z[:-1] - np.where(top == np.arange(len(z) - 1)[:, None], second, first)
+    return margins.T.reshape(*shape[:-1], len(z) - 1)
 
 
 def boundary_line(ax, scores: np.ndarray, extent: tuple, **style):
     """The score-0 contour of `scores` on `ax` (a smooth line, interpolated between grid points), or None
-    where the score does not change sign."""
+    where the score does not change sign. For k classes (scores (rows, cols, k)): the lines between the
+    regions of the most likely class, one `LineCollection`."""
+    if scores.ndim == 3:
+        return _region_lines(ax, scores, extent, **style)
     finite = scores[np.isfinite(scores)]
     if not finite.size or finite.min() >= 0 or finite.max() <= 0:
         return None
@@ -260,26 +407,71 @@ def boundary_line(ax, scores: np.ndarray, extent: tuple, **style):
     return ax.contour(xs, ys, np.ma.masked_invalid(scores), levels=[0.0], **style)
 
 
+def _region_lines(ax, logits: np.ndarray, extent: tuple, **style):
+    from contourpy import contour_generator
+    from matplotlib.collections import LineCollection
+
+    rows, cols, _ = logits.shape
+    xs, ys = np.linspace(extent[0], extent[1], cols), np.linspace(extent[2], extent[3], rows)
+    lines = []
+    with np.errstate(invalid="ignore"):  # NaN logits: masked, no line through them
+        margins = class_margins(np.clip(logits, -1e30, 1e30))
+    for c in range(margins.shape[-1]):
+        margin = np.ma.masked_invalid(margins[..., c])
+        lines += [xy for xy in contour_generator(x=xs, y=ys, z=margin).lines(0.0) if len(xy) > 1]
+    if not lines:
+        return None
+    style = {"colors": "#404040", "linewidths": 1.6, "zorder": 1, **style}
+    return ax.add_collection(LineCollection(lines, **style))
+
+
+def point_colours(data: Dataset, y) -> np.ndarray:
+    """The colour of each label `y` of `data`: blue for the positive class and orange for the other (two
+    classes), `CLASS_COLOURS[y]` for k classes."""
+    y = np.asarray(y)
+    if n_classes(data) > 2:
+        return np.array(class_colours(n_classes(data)), dtype=object)[y.astype(np.intp)]
+    return np.where(y > 0, POSITIVE, NEGATIVE)
+
+
 def draw_points(ax, data: Dataset, *, size: float = 26) -> None:
     """The training points (white rim) and test points (black rim, diamonds) in the class colours, with a
-    legend above the axes when there are test points; axis labels from the feature names."""
+    legend above the axes when there are test points or more than two classes (then naming each class);
+    axis labels from the feature names."""
     from matplotlib.lines import Line2D
 
-    colors = lambda y: np.where(y > 0, POSITIVE, NEGATIVE)  # noqa: E731
     style = {"s": size, "linewidths": 0.8, "zorder": 2}
-    ax.scatter(data.X[:, 0], data.X[:, 1], c=colors(data.y), edgecolors="white", **style)
+    ax.scatter(data.X[:, 0], data.X[:, 1], c=point_colours(data, data.y), edgecolors="white", **style)
+    handles = []
+    if n_classes(data) > 2:
+        handles += [Line2D([], [], ls="", marker="o", mfc=colour, mec="white", label=str(name))
+                    for colour, name in zip(class_colours(n_classes(data)), data.classes)]  # fmt: skip
     if len(data.X_test):
-        ax.scatter(data.X_test[:, 0], data.X_test[:, 1], c=colors(data.y_test), edgecolors="black", marker="D", **style)
-        handles = [
+        test_colours = point_colours(data, data.y_test)
+        ax.scatter(data.X_test[:, 0], data.X_test[:, 1], c=test_colours, edgecolors="black", marker="D", **style)
+        handles += [
             Line2D([], [], ls="", marker="o", mfc="grey", mec="white", label="train"),
             Line2D([], [], ls="", marker="D", mfc="grey", mec="black", label="test"),
         ]
+    if handles:
+        tight = {"columnspacing": 0.8, "handletextpad": 0.1} if n_classes(data) > 2 else {}  # room for the names
+        rows = _legend_rows(data)
+        cols = -(-len(handles) // rows)
+        # Matplotlib fills a legend column by column; this order reads row by row
+        handles = [handles[r * cols + c] for c in range(cols) for r in range(rows) if r * cols + c < len(handles)]
         ax.legend(  # above the axes, so it is drawn once, not over the image every frame
-            handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False
+            handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, ncols=cols,
+            **tight,
         )
     names = data.feature_names if data.feature_names[:2] == ("x1", "x2") else ("x1", "x2")
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
+
+
+def _legend_rows(data: Dataset) -> int:
+    """Rows of `draw_points`' legend: one for up to 6 entries (k classes, train, test), else two."""
+    entries = (n_classes(data) if n_classes(data) > 2 else 0) + 2 * bool(len(data.X_test))
+    return 1 if entries <= 6 else 2
 
 
 def _loss_axes(ax) -> None:

@@ -199,3 +199,150 @@ def test_boundary_is_drawn_at_the_trainers_threshold():
     plot = BoundaryPlot(data, resolution=20, show_loss=False)
     plot.update(model, threshold=0.5)
     np.testing.assert_array_equal(plot.scores.ravel(), predict(model, plot.grid_inputs).ravel() - 0.5)
+
+
+# ---- k classes ---------------------------------------------------------------------------------------------
+
+
+def three_classes(n: int = 90, seed: int = 0, test: int = 30):
+    """Three clusters at the corners of a triangle, labels 0..2 ('index' coding), a test split."""
+    from microgradx.data import Dataset
+
+    rng = np.random.default_rng(seed)
+    y = np.arange(n + test) % 3
+    angle = 2 * np.pi * y / 3
+    X = np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(scale=0.25, size=(n + test, 2))
+    return Dataset(X[:n], y[:n], X[n:], y[n:], name="three", labels="index", classes=("cat", "dog", "bird"))
+
+
+def sectors(k: int):
+    """Logits (N, k) whose argmax is the sector of the angle around the origin: class c at 2 pi c / k."""
+    centres = 2 * np.pi * np.arange(k) / k
+    return lambda X: 3 * np.cos(np.arctan2(X[:, 1], X[:, 0])[:, None] - centres[None, :]) * np.hypot(X[:, 0], X[:, 1])[:, None]
+
+
+def hue_counts(rgb: np.ndarray, colours) -> np.ndarray:
+    """How many strongly coloured pixels lie nearest to each of `colours` in hue, and how many are near none."""
+    hsv = np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).convert("HSV")).reshape(-1, 3).astype(int)
+    targets = np.asarray(Image.fromarray(np.array([[[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colours]],
+                                                  dtype=np.uint8)).convert("HSV"))[0, :, 0].astype(int)  # fmt: skip
+    strong = hsv[hsv[:, 1] > 60]
+    gap = np.abs(strong[:, 0, None] - targets[None, :])
+    gap = np.minimum(gap, 256 - gap)  # hue is a circle
+    nearest = gap.argmin(axis=1)
+    far = gap.min(axis=1) > 12
+    return np.append(np.bincount(nearest[~far], minlength=len(colours)), far.sum())
+
+
+def test_class_colours_start_with_the_playgrounds_two_and_stay_distinct():
+    from microgradx.plot import CLASS_COLOURS, NEGATIVE, POSITIVE, class_colours
+
+    assert class_colours(2) == (NEGATIVE, POSITIVE) == CLASS_COLOURS[:2]
+    assert len(CLASS_COLOURS) >= 8 and len(set(CLASS_COLOURS)) == len(CLASS_COLOURS)
+    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in class_colours(12)], dtype=float)
+    distance = np.hypot.reduce(rgb[:, None] - rgb[None], axis=2) + np.eye(12) * 1e9
+    assert len(set(class_colours(12))) == 12 and distance.min() > 40
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="class_colours: k must be an int >= 1"):
+            class_colours(bad)
+
+
+def test_class_shades_are_the_argmax_class_faded_by_the_softmax_confidence():
+    from microgradx.plot import MIDDLE, class_palette, class_rgb, class_shades
+
+    levels = 11
+    logits = np.array([[0.0, 0.0, 0.0], [5.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 50.0], [np.nan, 1.0, 0.0],
+                       [np.inf, 0.0, -np.inf], [1.0, 1.0, 0.0]])  # fmt: skip
+    shades = class_shades(logits, levels)
+    classes, level = shades // levels, shades % levels
+    assert classes.tolist()[:4] == [0, 0, 1, 2] and classes[5] == 0 and classes[6] == 0  # a tie: the first
+    p = np.exp(logits[:4]) / np.exp(logits[:4]).sum(1, keepdims=True)
+    expected = np.rint((p.max(1) - 1 / 3) * 1.5 * (levels - 1))
+    assert level[:4].tolist() == expected.tolist() and level[0] == 0 and level[3] == levels - 1
+    assert level[4] == 0 and classes[4] == 0 and level[5] == levels - 1  # NaN: background; inf saturates
+    palette = class_palette(3, levels)
+    assert palette.shape == (33, 3) and palette[0].tolist() == palette[11].tolist() == [0xE8, 0xEA, 0xEB]
+    assert MIDDLE == "#e8eaeb" and palette[levels - 1].tolist() == [0xF5, 0x93, 0x22]
+    np.testing.assert_array_equal(class_rgb(logits, levels=levels), palette[shades])
+    np.testing.assert_array_equal(class_shades(logits * 2, levels), class_shades(logits, levels, contrast=2.0))
+    assert class_shades(logits.astype(np.float32).reshape(7, 1, 3), levels).shape == (7, 1)
+    with pytest.raises(ValueError, match=r"class_shades: logits must be \(..., k\) with k >= 2"):
+        class_shades(np.zeros((4, 1)), levels)
+
+
+def test_class_margins_are_each_logit_minus_the_largest_other():
+    from hypothesis import given
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    from microgradx.plot import class_margins
+
+    @given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 5)), elements=st.integers(-4, 4)))
+    def check(z):
+        expected = [[z[i, c] - np.delete(z[i], c).max() for c in range(z.shape[1] - 1)] for i in range(len(z))]
+        np.testing.assert_array_equal(class_margins(z), expected)
+
+    check()
+
+
+def test_boundary_plot_draws_k_regions_in_the_class_colours_with_a_legend_of_classes():
+    from microgradx.plot import _light_classes, class_colours
+
+    data = three_classes()
+    for smooth in (False, True):
+        plot = BoundaryPlot(data, resolution=60, show_loss=False, smooth=smooth)
+        plot.update(sectors(3))
+        assert plot.scores.shape == (60, 60, 3)
+        rgba = plot.image.get_array()
+        light = ["#%02x%02x%02x" % tuple(_light_classes(3)[64 * c + 63][:3]) for c in range(3)]
+        counts = hue_counts(rgba, light)
+        assert (counts[:3] > 400).all() and counts[3] == 0  # three regions, nothing of another hue
+        picture = _png(plot.to_png())
+        counts = hue_counts(picture, light + list(class_colours(3)))  # the regions, and the points' colours
+        assert (counts[:3] > 400).all()
+        legend = [t.get_text() for t in plot.ax.get_legend().get_texts()]
+        assert legend == ["cat", "dog", "bird", "train", "test"]
+        assert (plot._contour is not None) == smooth
+    plot = BoundaryPlot(data, resolution=60, show_loss=False)  # cells: dark where the most likely class changes
+    plot.update(sectors(3))
+    top = plot.scores.argmax(axis=-1)
+    edge = np.zeros(top.shape, bool)
+    edge[:, 1:] |= top[:, 1:] != top[:, :-1]
+    edge[1:, :] |= top[1:] != top[:-1]
+    assert edge.sum() > 60
+    np.testing.assert_array_equal((plot.image.get_array()[..., :3] == 64).all(axis=-1), edge)
+
+
+def test_a_two_class_boundary_plot_is_the_playground_ramp_as_before():
+    """The two-class picture is what it was before k classes: the lookup table's colour of each score."""
+    from microgradx.plot import boundary_rgba
+
+    data = moons(n=30, seed=0, test_ratio=0.2)
+    plot = BoundaryPlot(data, resolution=20, show_loss=False)
+    plot.update(lambda X: X[:, 0] - 0.5)
+    scores = plot.scores
+    shade = np.clip(scores, -1.0, 1.0)
+    expected = plot._lut[((shade + 1.0) * 127.5).astype(np.uint8)]
+    edge = np.zeros(scores.shape, bool)
+    edge[:, 1:] |= (scores[:, 1:] > 0) != (scores[:, :-1] > 0)
+    edge[1:, :] |= (scores[1:] > 0) != (scores[:-1] > 0)
+    expected[edge] = (64, 64, 64, 255)
+    np.testing.assert_array_equal(plot.image.get_array(), expected)
+    np.testing.assert_array_equal(boundary_rgba(scores, plot._lut), expected)
+    assert [t.get_text() for t in plot.ax.get_legend().get_texts()] == ["train", "test"]
+
+
+def test_a_boundary_plot_of_eight_classes_puts_its_legend_on_two_rows_below_the_title():
+    from microgradx.data import Dataset
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 2)), np.arange(80) % 8
+    data = Dataset(X[:64], y[:64], X[64:], y[64:], labels="index", classes=tuple(range(8)))
+    plot = BoundaryPlot(data, resolution=30)
+    plot.update(sectors(8), [{"step": 0, "loss": 2.0, "train_acc": 0.2, "test_acc": 0.1}])
+    plot.to_png()
+    renderer = plot.canvas.get_renderer()
+    legend, title = plot.ax.get_legend().get_window_extent(renderer), plot.title.get_window_extent(renderer)
+    assert legend.y1 <= title.y0 + 1 and legend.height > 1.6 * title.height  # two rows, under the title
+    assert legend.y0 >= plot.ax.get_window_extent(renderer).y1 - 1  # above the axes
+    assert len({plot.scores[i, j].argmax() for i in range(30) for j in range(30)}) == 8

@@ -14,10 +14,11 @@ import pytest
 import traitlets
 from PIL import Image
 
-from microgradx.data import moons
+from microgradx.data import Dataset, moons
 from microgradx.nn import MLP, Linear, Sequential, Tanh
-from microgradx.plot import NEGATIVE, POSITIVE
+from microgradx.plot import NEGATIVE, POSITIVE, class_colours, class_palette, class_shades
 from microgradx.widgets import BoundaryView, CurvesView, NetworkView
+from microgradx.widgets.boundary_view import legend_svg
 from microgradx.widgets._svg import PALETTE, hex_colours, palette_index
 from microgradx.widgets.curves_view import Curves, curves_svg
 from microgradx.widgets.network_view import feature_label, layer_weights, network_layout, network_svg
@@ -157,6 +158,27 @@ def test_network_view_output_heatmap_is_the_score_minus_the_threshold_and_can_be
     view.discretize = True
     view.update(model)
     assert set(np.frombuffer(view.thumbnails, np.uint8).tolist()) <= {0, 255}
+
+
+def test_network_view_shows_k_output_neurons_each_with_its_logits_heatmap_and_class():
+    data = three_classes()
+    model = MLP(2, [4, 3], seed=0, activation="tanh")
+    view = NetworkView(model, data=data, thumbnail=6)
+    assert view.geometry["sizes"] == [2, 4, 3]
+    assert view.geometry["outputs"] == [{"name": n, "colour": c} for n, c in zip(("cat", "dog", "bird"), class_colours(3))]
+    thumbs = np.frombuffer(view.thumbnails, dtype=np.uint8).reshape(2 + 4 + 3, 6, 6)
+    grid = view._grid.reshape(6, 6, 2)
+    for unit in range(3):
+        for i, j in ((0, 0), (2, 5), (5, 3)):
+            value = scalar_neuron(model, grid[i, j], 2, unit)
+            assert abs(int(thumbs[6 + unit, i, j]) - int(palette_index(np.array(value)))) <= 1
+    assert len({thumbs[6 + unit].tobytes() for unit in range(3)}) == 3  # three different heatmaps
+    view.set_data(moons(40, seed=0))  # two classes: no class frames
+    view.update(MLP(2, [4, 1], seed=0))
+    assert "outputs" not in view.geometry
+    view.set_data(data)
+    view.update(MLP(2, [4, 2], seed=0))  # not one output per class: no class frames either
+    assert "outputs" not in view.geometry
 
 
 def test_network_view_without_data_draws_boxes_and_gains_heatmaps_with_set_data():
@@ -417,10 +439,148 @@ def test_boundary_view_has_a_colour_legend_below_the_picture():
         BoundaryView(moons(20, seed=0), legend="no")
 
 
-def test_boundary_view_refuses_a_model_with_two_outputs():
+def test_boundary_view_refuses_a_model_whose_outputs_do_not_fit_the_classes():
     view = BoundaryView(moons(20, seed=0), resolution=10, size=40)
-    with pytest.raises(ValueError, match=r"one score per point, got scores of shape \(100, 2\)"):
+    with pytest.raises(ValueError, match=r"gives 3 scores per point \(shape \(100, 3\)\), but the data has 2 classes"):
+        view.update(MLP(2, [3, 3], seed=0))
+    view = BoundaryView(three_classes(), resolution=10, size=40)
+    with pytest.raises(ValueError, match="the data has 3 classes but the model gives one score per point"):
+        view.update(MLP(2, [3, 1], seed=0))
+    with pytest.raises(ValueError, match=r"gives 2 scores per point .*, but the data has 3 classes: .* 3 outputs"):
         view.update(MLP(2, [3, 2], seed=0))
+    view = BoundaryView(moons(20, seed=0), resolution=10, size=40, problem="regression")
+    with pytest.raises(ValueError, match="gives 2 scores per point .*, but the data has 2 classes"):
+        view.update(MLP(2, [3, 2], seed=0))
+
+
+# ---- k classes -----------------------------------------------------------------------------------------------
+
+
+def three_classes(n: int = 90, test: int = 30, seed: int = 0) -> Dataset:
+    """Three clusters at the corners of a triangle, class indices 0..2 named cat, dog, bird, a test split."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n + test) % 3
+    angle = 2 * np.pi * y / 3
+    X = np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(scale=0.25, size=(n + test, 2))
+    return Dataset(X[:n], y[:n], X[n:], y[n:], name="three", labels="index", classes=("cat", "dog", "bird"))
+
+
+def sectors(k: int):
+    """Logits (N, k) whose argmax is the sector of the angle around the origin: class c at 2 pi c / k, more
+    confident away from the origin."""
+    centres = 2 * np.pi * np.arange(k) / k
+
+    def logits(X):
+        angle, radius = np.arctan2(X[:, 1], X[:, 0]), np.hypot(X[:, 0], X[:, 1])
+        return 3 * np.cos(angle[:, None] - centres[None, :]) * radius[:, None]
+
+    return logits
+
+
+def hues(png: bytes) -> np.ndarray:
+    """The hue (0..255, Pillow's HSV) of each strongly coloured pixel."""
+    hsv = np.asarray(Image.open(io.BytesIO(png)).convert("RGB").convert("HSV")).reshape(-1, 3).astype(int)
+    return hsv[hsv[:, 1] > 60, 0]
+
+
+def hue_of(colour: str) -> int:
+    rgb = np.array([[[int(colour[i : i + 2], 16) for i in (1, 3, 5)]]], dtype=np.uint8)
+    return int(np.asarray(Image.fromarray(rgb).convert("HSV"))[0, 0, 0])
+
+
+def test_a_k_class_boundary_holds_k_colours_each_where_its_class_is_most_likely():
+    for k in (3, 5, 8):
+        data = dataclasses.replace(three_classes(), y=np.arange(90) % k, y_test=np.arange(30) % k,
+                                   classes=tuple(range(k)))  # fmt: skip
+        view = BoundaryView(data, resolution=60, size=180)
+        logits = sectors(k)
+        view.update(logits)
+        image = Image.open(io.BytesIO(view.value))
+        assert image.mode == "P" and image.size == (60, 60)  # paletted: k x (256 // k) shades, cheap to encode
+        found = hues(view.value)
+        targets = np.array([hue_of(c) for c in class_colours(k)])
+        gap = np.abs(found[:, None] - targets[None])
+        gap = np.minimum(gap, 256 - gap)
+        assert (gap.min(axis=1) <= 6).all()  # every coloured pixel is one of the k class colours
+        counts = np.bincount(gap.argmin(axis=1), minlength=k)
+        assert (counts > 60).all(), counts  # and each class has its region
+        rgb = pixels(view.value).reshape(-1, 3)
+        top = logits(view.grid).argmax(axis=1)
+        palette = class_palette(k, 256 // k)
+        shades = class_shades(logits(view.grid).astype(np.float32), 256 // k)
+        np.testing.assert_array_equal(rgb, palette[shades])  # the shading of microgradx.plot, pixel for pixel
+        assert (shades // (256 // k) == top).all()
+
+
+def test_a_k_class_boundary_fades_towards_the_background_where_the_model_is_unsure():
+    view = BoundaryView(three_classes(), resolution=41, size=123)
+    view.update(sectors(3))
+    rgb = pixels(view.value).astype(int)
+    centre = view._to_pixels(np.zeros((1, 2)))[0] / 3  # the origin: every class equally likely
+    i, j = np.rint(centre[::-1] - 0.5).astype(int)
+    background = np.array([0xE8, 0xEA, 0xEB])
+    assert np.abs(rgb[i, j] - background).max() <= 12
+    corner = rgb[2, 2]  # far out: sure, and so nearly the class's full colour
+    assert np.abs(corner - background).max() > 100
+
+
+def test_a_k_class_boundary_draws_the_lines_where_the_most_likely_class_changes():
+    view = BoundaryView(three_classes(), resolution=61, size=183)
+    view.update(sectors(3))
+    line = line_vertices(view)
+    assert len(line) > 20
+    # each vertex lies where two classes tie for the top (to the SVG's 0.1 pixel and the grid's linear steps)
+    x0, x1, y0, y1 = view.extent
+    xy = np.column_stack([x0 + (line[:, 0] / 3 - 0.5) / 60 * (x1 - x0), y1 - (line[:, 1] / 3 - 0.5) / 60 * (y1 - y0)])
+    z = np.sort(sectors(3)(xy), axis=1)
+    assert np.abs(z[:, -1] - z[:, -2]).max() < 0.02 * np.abs(z).max()
+    angles = np.degrees(np.arctan2(xy[:, 1], xy[:, 0])) % 360  # the three rays between the sectors
+    assert all(np.isclose(angles, a, atol=1.5).any() for a in (60, 180, 300))
+    view.update(lambda X: np.tile([0.0, 1.0, 0.0], (len(X), 1)))  # one class everywhere: no line
+    assert "M" not in view.line.value
+
+
+def test_a_k_class_boundary_colours_points_and_names_the_classes():
+    data = three_classes()
+    view = BoundaryView(data, resolution=20, size=200)
+    circles = re.findall(r'<circle [^>]* fill="(#\w+)" stroke="(#\w+)"[^>]*><title>(\w+) (\w+)</title>', view.points.value)
+    assert len(circles) == 120
+    expected = [class_colours(3)[c] for c in np.concatenate([data.y, data.y_test])]
+    assert [c[0] for c in circles] == expected
+    assert [c[3] for c in circles] == [data.classes[c] for c in np.concatenate([data.y, data.y_test])]
+    legend = view.legend.value
+    assert re.findall(r"</svg>(\w+)</span>", legend) == ["cat", "dog", "bird"]
+    assert re.findall(r'fill="(#\w+)"', legend) == list(class_colours(3)) and "<stop" not in legend
+    view.set_data(moons(20, seed=0))  # back to two classes: the ramp again
+    assert view.legend.value == legend_svg(200)
+
+
+def test_a_k_class_boundary_discretizes_to_full_colours_and_shows_one_outputs_logit():
+    data = three_classes()
+    model = MLP(2, [5, 3], seed=0, activation="tanh")
+    view = BoundaryView(data, resolution=16, size=64, discretize=True)
+    view.update(model)
+    full = {tuple(class_palette(3, 85)[85 * c + 84]) for c in range(3)}
+    assert colours(view.value) <= full and "M" in view.line.value
+    view.discretize = False
+    for unit in range(3):  # hovering output neuron `unit`: its logit on the ramp, no lines
+        view.neuron = (2, unit)
+        view.update(model)
+        image, grid = pixels(view.value), view.grid.reshape(16, 16, 2)
+        for i, j in ((0, 0), (7, 9), (15, 4)):
+            value = scalar_neuron(model, grid[i, j], 2, unit)
+            assert np.abs(image[i, j].astype(int) - rgb_of(palette_index(np.array(value)))).max() <= 3
+        assert view.line.value == ""
+
+
+def test_a_k_class_boundary_draws_wild_logits_without_warnings():  # warnings are errors in this test suite
+    view = BoundaryView(three_classes(), resolution=20, size=60)
+    view.update(lambda X: sectors(3)(X) * 1e40)
+    view.update(lambda X: np.where(sectors(3)(X) > 0, np.inf, -np.inf))
+    view.update(lambda X: np.where(X[:, :1] > 0, np.nan, sectors(3)(X)))
+    assert pixels(view.value).shape == (20, 20, 3)
+    view.discretize = True
+    view.update(lambda X: np.where(X[:, :1] > 0, np.nan, sectors(3)(X)))
 
 
 # ---- the curves ----------------------------------------------------------------------------------------

@@ -6,10 +6,16 @@ pixels. Over it lie the decision boundary, the contour where the score crosses t
 (found by contourpy, Matplotlib's contouring library) as a smooth SVG line, and the data points, an SVG
 drawn once per dataset. A 100 x 100 frame is 10,000 pixels to colour and encode instead of 90,000 at
 300 x 300, and a few kilobytes to send.
+
+A model with k outputs (one logit per class, k classes in the data) is drawn as k regions: each pixel the
+colour of its most likely class, faded towards the background as the softmax's confidence falls
+(`microgradx.plot.class_shades`), in a palette of k x (256 // k) shades, with the lines where the most likely
+class changes over it.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from html import escape
 
@@ -17,7 +23,18 @@ import ipywidgets as widgets
 import numpy as np
 
 from microgradx.nn import dense_layers, predict
-from microgradx.plot import MIDDLE, NEGATIVE, POSITIVE, make_grid
+from microgradx.plot import (
+    MIDDLE,
+    NEGATIVE,
+    POSITIVE,
+    class_colours,
+    class_margins,
+    class_palette,
+    class_shades,
+    make_grid,
+    n_classes,
+    point_colours,
+)
 
 from ._svg import PALETTE, hex_colours, palette_index, points
 from .network_view import neuron_outputs
@@ -38,17 +55,22 @@ class BoundaryView(widgets.GridBox):
     show_test_data=True, legend=True)`. `update(model, threshold=0.0)` evaluates the model on the grid
     (NumPy, one batch) and puts a `resolution`-pixel PNG into `.image` (`.value` is its bytes), shown at
     `size` pixels, and the decision boundary (classification) into `.line`; the points, `.points`, lie on
-    top, and `.legend` (the colour scale, -1 to 1) below. `on_click(callback)` reports which training point
-    a click in the browser hit; `select(i)` rings one.
+    top, and `.legend` (the colour scale, -1 to 1; k classes: each class's colour and name) below.
+    `on_click(callback)` reports which training point a click in the browser hit; `select(i)` rings one.
+
+    A model with k > 1 outputs on data with k classes draws k coloured regions shaded by confidence, and
+    the boundaries between them; its points take `CLASS_COLOURS`.
 
     Options a dashboard sets while it runs (each validated; the picture follows at the next `update`, the
     points at once):
     - `neuron`: None for the output, or ``(layer, unit)`` as `NetworkView.hovered` reports it (layer 0
-      the input features): that neuron's output over the plane, without the boundary line.
+      the input features): that neuron's output over the plane, without the boundary line (one of k output
+      neurons: its logit).
     - `problem`: "classification" (scores minus the threshold, the line where they cross 0) or
       "regression" (the raw output on the same -1..1 scale as TensorFlow Playground, points coloured by
       their value, no line).
-    - `discretize`: every pixel -1 or +1 (the sign), as the Playground's "Discretize output".
+    - `discretize`: every pixel -1 or +1 (the sign), as the Playground's "Discretize output" (k classes:
+      each pixel its class's full colour).
     - `show_test_data`: draw the test points or not.
 
     >>> from microgradx.data import moons
@@ -81,7 +103,7 @@ class BoundaryView(widgets.GridBox):
         self.image = layer(widgets.Image(format="png"), "mgx-boundary")  # the browser scales it up smoothly
         self.line = layer(widgets.HTML(), "mgx-boundary-line")
         self.points = layer(widgets.HTML(), "mgx-boundary-points")
-        self.legend = widgets.HTML(legend_svg(size), layout=widgets.Layout(grid_area="legend", margin="0"))
+        self.legend = widgets.HTML(layout=widgets.Layout(grid_area="legend", margin="0"))
         self.legend.add_class("mgx-boundary-legend")
         self.legend.layout.display = None if legend else "none"
         height = f"{size + LEGEND_HEIGHT}px" if legend else px
@@ -162,6 +184,8 @@ class BoundaryView(widgets.GridBox):
         self.data = data
         self.selected = None
         self.points.value = self._points_svg()
+        k = n_classes(data)
+        self.legend.value = legend_svg(self.size, classes=data.classes if k > 2 else None)
 
     def select(self, i: int | None) -> None:
         """Ring training point `i` (None: no ring), e.g. the sample whose graph is shown."""
@@ -246,8 +270,9 @@ class BoundaryView(widgets.GridBox):
         return np.column_stack([px, py])
 
     def _points_svg(self) -> str:
-        """The points: blue for a positive label, orange for the other (regression: the label's colour on the
-        ramp); train white-, test black-ringed; test points only if `show_test_data`."""
+        """The points: blue for a positive label, orange for the other (k classes: `CLASS_COLOURS`;
+        regression: the label's colour on the ramp); train white-, test black-ringed; test points only if
+        `show_test_data`."""
         data, r = self.data, self._radius
         X = np.asarray(data.X, dtype=float)
         X_test = np.asarray(data.X_test, dtype=float).reshape(-1, X.shape[1])
@@ -258,11 +283,14 @@ class BoundaryView(widgets.GridBox):
         sets = [(X, data.y, "#ffffff", "train")] + [(X_test, data.y_test, "#000000", "test")] * self._show_test
         for where, labels, ring, kind in sets:
             labels = np.asarray(labels, dtype=float).reshape(-1)
-            fills = hex_colours(labels) if self._problem == "regression" else np.where(labels > 0, POSITIVE, NEGATIVE)
-            for (px, py), label, fill in zip(self._to_pixels(where), labels, fills):
+            fills = hex_colours(labels) if self._problem == "regression" else point_colours(data, labels)
+            names = [f"{label:g}" for label in labels]
+            if n_classes(data) > 2:  # class indices: say which class
+                names = [str(data.classes[int(label)]) for label in labels]
+            for (px, py), name, fill in zip(self._to_pixels(where), names, fills):
                 parts.append(
                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" fill="{fill}" '
-                    f'stroke="{ring}" stroke-width="1"><title>{kind} {escape(f"{label:g}")}</title></circle>'
+                    f'stroke="{ring}" stroke-width="1"><title>{kind} {escape(name)}</title></circle>'
                 )
         if self.selected is not None:
             ((px, py),) = self._to_pixels(X[[self.selected]])
@@ -275,26 +303,43 @@ class BoundaryView(widgets.GridBox):
 
     def render(self, scores: np.ndarray) -> bytes:
         """PNG bytes for a grid of values (shape (resolution**2,) or (resolution, resolution)), on the ramp
-        from orange (-1) to blue (+1)."""
+        from orange (-1) to blue (+1); for a grid of k logits per point ((resolution**2, k)), the k-class
+        shading (`class_shades`): each point its most likely class's colour, faded by the confidence."""
         from PIL import Image
 
-        image = Image.fromarray(palette_index(self._field(scores)))  # inf saturates, NaN is grey: still a picture
-        image.putpalette(PALETTE)
+        scores = np.asarray(scores)
+        if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == self.resolution**2:
+            image = _class_image(scores.reshape(self.resolution, self.resolution, -1))
+        else:
+            image = Image.fromarray(palette_index(self._field(scores)))  # inf saturates, NaN grey: still a picture
+            image.putpalette(PALETTE)
         out = io.BytesIO()
         image.save(out, format="PNG", compress_level=1)
         return out.getvalue()
 
     def line_svg(self, scores: np.ndarray) -> str:
-        """The decision boundary, where the scores cross 0, as an SVG path in the picture's pixels."""
+        """The decision boundary, where the scores cross 0, as an SVG path in the picture's pixels; for k
+        logits per point ((resolution**2, k)), the lines where the most likely class changes."""
+        scores = np.asarray(scores)
+        if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == self.resolution**2:
+            with np.errstate(invalid="ignore"):  # inf - inf: NaN, no line there
+                margins = class_margins(np.clip(scores.astype(np.float64), -1e30, 1e30))
+            fields = [margins[:, c] for c in range(margins.shape[1])]  # region c's edge: its margin crosses 0
+        else:
+            fields = [scores]
+        return self._lines([np.clip(self._field(f), -1e6, 1e6) for f in fields])  # NaN stays NaN: masked
+
+    def _lines(self, fields: list[np.ndarray]) -> str:
+        """The 0 contours of (resolution, resolution) `fields` as one SVG path, found by contourpy."""
         from contourpy import contour_generator
 
-        field = np.clip(self._field(scores), -1e6, 1e6)  # NaN stays NaN: masked, no line through it
-        if np.isnan(field).any():
-            field = np.ma.masked_invalid(field)
         cell = self.size / self.resolution
         path = []
-        for xy in contour_generator(z=field).lines(0.0):  # (column, row) of each vertex
-            path.append("M" + points((xy + 0.5) * cell))
+        for field in fields:
+            if np.isnan(field).any():
+                field = np.ma.masked_invalid(field)
+            for xy in contour_generator(z=field).lines(0.0):  # (column, row) of each vertex
+                path.append("M" + points((xy + 0.5) * cell))
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.size}" height="{self.size}" style="display:block">'
             f'<path d="{"".join(path)}" fill="none" stroke="{LINE_COLOUR}" stroke-width="1.5"/></svg>'
@@ -312,15 +357,31 @@ class BoundaryView(widgets.GridBox):
             output = scores is None
             if output:
                 scores = self._scores(model, threshold)
-            shown = np.where(scores >= 0, 1.0, np.where(scores < 0, -1.0, np.nan)) if self._discretize else scores
+            shown = scores
+            if self._discretize and scores.ndim == 1:
+                shown = np.where(scores >= 0, 1.0, np.where(scores < 0, -1.0, np.nan))
+            elif self._discretize:  # k classes: one logit far above the others, the class's full colour
+                shown = np.where(scores >= scores.max(axis=1, keepdims=True), 1e30, 0.0)
+                shown[np.isnan(scores).any(axis=1)] = np.nan
             self.image.value = self.render(shown)
             self.line.value = self.line_svg(scores) if output and self._problem == "classification" else ""
 
     def _scores(self, model, threshold: float) -> np.ndarray:
+        """The output on the grid: (points,) scores minus the threshold, or (points, k) logits of k classes."""
         scores = predict(model, self.grid_inputs, dtype=np.float32)  # 8-bit colours: float32 is plenty
+        k = n_classes(self.data)
+        if scores.ndim == 2 and self._problem == "classification" and k >= 2 and scores.shape[1] == k:
+            return scores  # k logits (or two, of a two-class softmax): the most likely class, no threshold
         if scores.ndim != 1:
             raise ValueError(
-                f"BoundaryView.update: the model must give one score per point, got scores of shape {scores.shape}"
+                f"BoundaryView.update: the model gives {scores.shape[1]} scores per point (shape {scores.shape}), "
+                f"but the data has {'continuous targets' if k == 0 else f'{k} classes'}: a model for it has "
+                f"{'one output' if k <= 2 else f'{k} outputs (one per class)'}"
+            )
+        if k > 2 and self._problem == "classification":
+            raise ValueError(
+                f"BoundaryView.update: the data has {k} classes but the model gives one score per point; "
+                f"a model for it has {k} outputs (one per class)"
             )
         return scores - threshold if self._problem == "classification" else scores
 
@@ -337,18 +398,40 @@ class BoundaryView(widgets.GridBox):
                 f"BoundaryView.update: neuron {self._neuron} is not in this network: layers 0..{len(sizes) - 1} "
                 f"of {sizes} units"
             )
-        if layer == len(layers):
+        if layer == len(layers) and sizes[-1] == 1:
             return None
-        values = neuron_outputs(layers[:layer], self.grid_inputs)[layer][:, unit]
+        values = neuron_outputs(layers[:layer], self.grid_inputs)[layer][:, unit]  # one of k outputs: its logit
         return values / max(float(np.abs(values).max()), 1e-12) if layer == 0 else values
 
 
-def legend_svg(width: int = 300) -> str:
-    """The colour scale as TensorFlow Playground shows it: the ramp from -1 (orange) to +1 (blue), ticked.
+def _class_image(logits: np.ndarray):
+    """A paletted Pillow image of k-class `logits` (rows, cols, k): k x (256 // k) shades (RGB beyond 128 classes)."""
+    from PIL import Image
 
-    >>> legend_svg().count("<stop")
-    3
+    k = logits.shape[-1]
+    levels = 256 // k
+    if levels < 2:
+        return Image.fromarray(class_palette(k, 16)[class_shades(logits, 16)])
+    image = Image.fromarray(class_shades(logits, levels).astype(np.uint8))
+    image.putpalette(_class_palette_bytes(k))
+    return image
+
+
+@functools.lru_cache(maxsize=16)
+def _class_palette_bytes(k: int) -> bytes:
+    return class_palette(k, 256 // k).tobytes()
+
+
+def legend_svg(width: int = 300, classes=None) -> str:
+    """The colour scale as TensorFlow Playground shows it: the ramp from -1 (orange) to +1 (blue), ticked.
+    With `classes` (the names of k > 2 classes): a swatch of each class's colour and its name instead,
+    with the words on the fading (paler: less sure).
+
+    >>> legend_svg().count("<stop"), legend_svg(classes=("cat", "dog", "bird")).count("<rect")
+    (3, 3)
     """
+    if classes is not None:
+        return _classes_legend(width, classes)
     caption = width >= 196  # a small view has room for the ramp alone
     bar, pad = min(144, width - 136) if caption else width - 16, 8  # pad: room for the end ticks' text
     ticks = "".join(
@@ -363,6 +446,22 @@ def legend_svg(width: int = 300) -> str:
         f'<stop offset="0%" stop-color="{NEGATIVE}"/><stop offset="50%" stop-color="{MIDDLE}"/>'
         f'<stop offset="100%" stop-color="{POSITIVE}"/></linearGradient></defs>'
         f'<rect x="{pad}" y="4" width="{bar}" height="10" fill="url(#mgx-ramp)"/>{ticks}</svg></div>'
+    )
+
+
+def _classes_legend(width: int, classes) -> str:
+    """A swatch and the name of each class (as many on a line as fit), and what the fading means."""
+    swatches = "".join(
+        f'<span class="mgx-class" style="display:inline-flex;align-items:center;margin-right:6px;white-space:nowrap">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" style="margin-right:2px">'
+        f'<rect width="10" height="10" fill="{colour}"/></svg>{escape(str(name))}</span>'
+        for colour, name in zip(class_colours(len(classes)), classes)
+    )
+    caption = '<span style="color:#777;white-space:nowrap">paler: less sure</span>' if width >= 196 else ""
+    return (
+        f'<div class="mgx-classes-legend" style="display:flex;flex-wrap:wrap;align-content:center;'
+        f'height:{LEGEND_HEIGHT}px;overflow:hidden;font:10px sans-serif;color:#555;line-height:12px">'
+        f"{swatches}{caption}</div>"
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import traitlets
 
 from microgradx.nn import dense_layers
-from microgradx.plot import NEGATIVE, POSITIVE, make_grid  # the Playground's orange and blue
+from microgradx.plot import NEGATIVE, POSITIVE, class_colours, make_grid, n_classes  # the Playground's orange, blue
 from microgradx.space import neuron_outputs  # every layer's outputs: core, shared with the space view
 
 from ._svg import PALETTE, palette_index
@@ -211,6 +211,9 @@ class NetworkView(anywidget.AnyWidget):
     - `selected`: the same, set by a click on a neuron (a second click clears it).
     `focus` is `hovered`, else `selected`: the neuron whose heatmap to show large.
 
+    With data of k > 2 classes and a network of k outputs, output neuron c is framed in class c's colour
+    (`CLASS_COLOURS`) and named by its class (``geometry["outputs"]``); its heatmap is its logit.
+
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
     >>> view = NetworkView(MLP(2, [4, 1], seed=0), data=moons(40, seed=0))
@@ -289,11 +292,21 @@ class NetworkView(anywidget.AnyWidget):
         names += tuple(f"X{j + 1}" for j in range(len(names), layers[0][0].shape[1]))
         with self.hold_sync(), np.errstate(all="ignore"):  # one message a frame; a diverging model is drawn too
             layout = _cached_layout(_sizes(layers), _labels(layers), names, *self.svg_size)
+            outputs = self._outputs(layers)
+            if outputs:
+                layout = {**layout, "outputs": outputs}
             if layout != self.geometry:
                 self.geometry = layout
             self.weights = np.concatenate([np.ravel(W) for W, _, _ in layers]).astype(np.float32).tobytes()
             self.biases = np.concatenate([np.ravel(b) for _, b, _ in layers]).astype(np.float32).tobytes()
             self.thumbnails = self._thumbnails(layers, threshold)
+
+    def _outputs(self, layers) -> list[dict]:
+        """The class of each output neuron (name, colour) when the network has one output per class of k > 2."""
+        k = n_classes(self.data) if self.data is not None else 0
+        if k <= 2 or layers[-1][0].shape[0] != k:
+            return []
+        return [{"name": str(name), "colour": colour} for name, colour in zip(self.data.classes, class_colours(k))]
 
     def _thumbnails(self, layers, threshold: float) -> bytes:
         """Palette indices of every neuron's output on the thumbnail grid, nodes in layout order."""

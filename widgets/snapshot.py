@@ -119,7 +119,8 @@ def network_axes(ax, model, inputs: list[str]) -> None:
 
 def _boundary_axes(ax, dash) -> None:
     scores, extent = grid_scores(dash.model, dash.data, 100)
-    scores = scores - dash.trainer.threshold
+    if scores.ndim == 2:  # one score per point; k logits (rows, cols, k) are drawn by their argmax
+        scores = scores - dash.trainer.threshold
     image, lut = boundary_image(ax, extent, scores.shape[0])
     image.set_data(boundary_rgba(scores, lut, edges=False))
     boundary_line(ax, scores, extent)
