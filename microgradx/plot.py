@@ -68,8 +68,9 @@ def class_colours(k: int) -> tuple[str, ...]:
 
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"class_colours: k must be an int >= 1 (the number of classes), got {k!r}")
-    extra = [colorsys.hls_to_rgb((0.61 * i + 0.13) % 1.0, 0.45, 0.7) for i in range(max(int(k) - len(CLASS_COLOURS), 0))]
-    return (CLASS_COLOURS + tuple("#%02x%02x%02x" % tuple(round(255 * c) for c in rgb) for rgb in extra))[:k]
+    more = max(int(k) - len(CLASS_COLOURS), 0)
+    extra = [colorsys.hls_to_rgb((0.61 * i + 0.13) % 1.0, 0.45, 0.7) for i in range(more)]  # golden-ratio-ish steps
+    return (CLASS_COLOURS + tuple("#" + "".join(f"{round(255 * c):02x}" for c in rgb) for rgb in extra))[:k]
 
 
 def n_classes(data: Dataset) -> int:

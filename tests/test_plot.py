@@ -218,7 +218,7 @@ def three_classes(n: int = 90, seed: int = 0, test: int = 30):
 def sectors(k: int):
     """Logits (N, k) whose argmax is the sector of the angle around the origin: class c at 2 pi c / k."""
     centres = 2 * np.pi * np.arange(k) / k
-    return lambda X: 3 * np.cos(np.arctan2(X[:, 1], X[:, 0])[:, None] - centres[None, :]) * np.hypot(X[:, 0], X[:, 1])[:, None]
+    return lambda X: 3 * np.cos(np.arctan2(X[:, 1], X[:, 0])[:, None] - centres) * np.hypot(X[:, 0], X[:, 1])[:, None]
 
 
 def hue_counts(rgb: np.ndarray, colours) -> np.ndarray:
@@ -294,7 +294,7 @@ def test_boundary_plot_draws_k_regions_in_the_class_colours_with_a_legend_of_cla
         plot.update(sectors(3))
         assert plot.scores.shape == (60, 60, 3)
         rgba = plot.image.get_array()
-        light = ["#%02x%02x%02x" % tuple(_light_classes(3)[64 * c + 63][:3]) for c in range(3)]
+        light = ["#" + "".join(f"{v:02x}" for v in _light_classes(3)[64 * c + 63][:3]) for c in range(3)]
         counts = hue_counts(rgba, light)
         assert (counts[:3] > 400).all() and counts[3] == 0  # three regions, nothing of another hue
         picture = _png(plot.to_png())

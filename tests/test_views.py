@@ -18,8 +18,8 @@ from microgradx.data import Dataset, moons
 from microgradx.nn import MLP, Linear, Sequential, Tanh
 from microgradx.plot import NEGATIVE, POSITIVE, class_colours, class_palette, class_shades
 from microgradx.widgets import BoundaryView, CurvesView, NetworkView
-from microgradx.widgets.boundary_view import legend_svg
 from microgradx.widgets._svg import PALETTE, hex_colours, palette_index
+from microgradx.widgets.boundary_view import legend_svg
 from microgradx.widgets.curves_view import Curves, curves_svg
 from microgradx.widgets.network_view import feature_label, layer_weights, network_layout, network_svg
 
@@ -165,7 +165,8 @@ def test_network_view_shows_k_output_neurons_each_with_its_logits_heatmap_and_cl
     model = MLP(2, [4, 3], seed=0, activation="tanh")
     view = NetworkView(model, data=data, thumbnail=6)
     assert view.geometry["sizes"] == [2, 4, 3]
-    assert view.geometry["outputs"] == [{"name": n, "colour": c} for n, c in zip(("cat", "dog", "bird"), class_colours(3))]
+    names = ("cat", "dog", "bird")
+    assert view.geometry["outputs"] == [{"name": n, "colour": c} for n, c in zip(names, class_colours(3))]
     thumbs = np.frombuffer(view.thumbnails, dtype=np.uint8).reshape(2 + 4 + 3, 6, 6)
     grid = view._grid.reshape(6, 6, 2)
     for unit in range(3):
@@ -543,7 +544,8 @@ def test_a_k_class_boundary_draws_the_lines_where_the_most_likely_class_changes(
 def test_a_k_class_boundary_colours_points_and_names_the_classes():
     data = three_classes()
     view = BoundaryView(data, resolution=20, size=200)
-    circles = re.findall(r'<circle [^>]* fill="(#\w+)" stroke="(#\w+)"[^>]*><title>(\w+) (\w+)</title>', view.points.value)
+    circle = r'<circle [^>]* fill="(#\w+)" stroke="(#\w+)"[^>]*><title>(\w+) (\w+)</title>'
+    circles = re.findall(circle, view.points.value)
     assert len(circles) == 120
     expected = [class_colours(3)[c] for c in np.concatenate([data.y, data.y_test])]
     assert [c[0] for c in circles] == expected
