@@ -65,14 +65,14 @@ class Space(NamedTuple):
     plane: np.ndarray
 
 
-def layer_sizes(model) -> list[int]:
+def layer_sizes(model, *, where: str = "layer_sizes") -> list[int]:
     """The number of neurons of each layer of a dense `model`, inputs first: ``[2, 8, 8, 1]`` for ``MLP(2, [8, 8, 1])``.
 
     >>> from microgradx.nn import MLP
     >>> layer_sizes(MLP(2, [8, 8, 1], seed=0))
     [2, 8, 8, 1]
     """
-    return _sizes(_dense(model))
+    return _sizes(_dense(model, where))
 
 
 def _sizes(layers) -> list[int]:

@@ -11,6 +11,7 @@ from .curves_view import CurvesView
 from .dashboard import TrainingDashboard, build_model
 from .graph_widget import GraphWidget, sample_loss
 from .network_view import NetworkView
+from .space_view import SpaceView
 
 __all__ = [
     "TrainingDashboard",
@@ -18,6 +19,7 @@ __all__ = [
     "BoundaryView",
     "CurvesView",
     "NetworkView",
+    "SpaceView",
     "Throttle",
     "build_model",
     "sample_loss",
