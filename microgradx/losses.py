@@ -163,7 +163,7 @@ def _tensor_pairs(name: str, outputs: Tensor, targets) -> tuple[Tensor, np.ndarr
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{name}: targets must be real numbers, got dtype {t.dtype}")
-    t = t.astype(outputs.dtype)
+    t = t.astype(outputs.dtype, copy=False)  # not a copy: an op lifting it to a constant copies it
     if outputs.ndim == 2 and outputs.shape[1] == 1 and t.shape == outputs.shape[:1]:
         outputs = outputs.reshape(-1)
     if outputs.shape != t.shape:
@@ -174,7 +174,7 @@ def _tensor_pairs(name: str, outputs: Tensor, targets) -> tuple[Tensor, np.ndarr
 
 
 def _check_pm1(name: str, y: np.ndarray) -> None:
-    if not np.all((y == -1) | (y == 1)):
+    if not (np.abs(y) == 1).all():  # NaN too
         raise ValueError(f"{name}: labels must be -1 or +1 (got {sorted(set(np.unique(y).tolist()))[:5]!r})")
 
 

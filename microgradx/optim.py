@@ -127,6 +127,13 @@ class Optimizer:
         else:
             p.data = float(new)
 
+    def _subtract(self, p, step) -> None:
+        """p.data -= step: in place for an array (one pass, no new array), as PyTorch updates its weights."""
+        if isinstance(p.data, np.ndarray):
+            p.data -= step
+        else:
+            p.data = float(p.data - step)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr:g}, {len(self.params)} parameters)"
 
@@ -164,7 +171,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        updates, buffers = [], []
+        steps, buffers = [], []
         for p in self.params:  # all computed first: a failure part-way changes nothing
             g = p.grad + wd * p.data if wd else p.grad
             d = g
@@ -173,9 +180,9 @@ class SGD(Optimizer):
                 v = g if old is None else mu * old + g
                 buffers.append(np.copy(v) if isinstance(v, np.ndarray) else v)
                 d = g + mu * v if self.nesterov else v
-            updates.append(p.data - lr * d)
-        for i, (p, new) in enumerate(zip(self.params, updates)):
-            self._set(p, new)
+            steps.append(lr * d)
+        for i, (p, step) in enumerate(zip(self.params, steps)):
+            self._subtract(p, step)
             if mu:
                 self.state[p] = {"momentum_buffer": buffers[i]}
 

@@ -207,7 +207,7 @@ class Tensor:
 
     def relu(self):
         x = self.data
-        out = np.where(x <= 0, x.dtype.type(0), x)  # 0 for x <= 0 (not -0.0), NaN stays NaN
+        out = np.maximum(x, 0.0)  # 0 for x < 0 (not -0.0), NaN stays NaN
         return _result(out, (self,), "relu", (lambda g: g * (x > 0),))  # 1 where x > 0, else 0
 
     def tanh(self):
