@@ -205,3 +205,129 @@ def test_the_output_views_show_regression_discretized_output_a_legend_and_smooth
     assert curves.locator("polyline").count() == 5  # raw loss, smoothed loss, test loss, two accuracies
     curves.screenshot(path=str(ARTIFACTS / "views-curves-element.png"))
     assert errors == [], errors
+
+
+CLASSES = """\
+import numpy as np
+import ipywidgets as widgets
+from microgradx.data import Dataset
+from microgradx.losses import cross_entropy
+from microgradx.nn import MLP, Linear, ReLU, Sequential
+from microgradx.optim import Adam
+from microgradx.tensor import Tensor
+from microgradx.widgets import BoundaryView, NetworkView
+
+def arms(n, k, seed=0):  # a k-arm spiral, CS231n's, with a test split
+    rng = np.random.default_rng(seed)
+    r = np.tile(np.linspace(0.05, 1.0, n), k)
+    t = np.concatenate([np.linspace(4 * c, 4 * (c + 1), n) for c in range(k)]) + rng.normal(scale=0.2, size=n * k)
+    X, y = np.column_stack([r * np.sin(t), r * np.cos(t)]), np.repeat(np.arange(k), n)
+    order = rng.permutation(n * k)
+    X, y, m = X[order], y[order], int(0.8 * n * k)
+    return Dataset(X[:m], y[:m], X[m:], y[m:], name=f"spiral {k}", labels="index", classes=tuple(range(k)))
+
+three = arms(60, 3)
+model = Sequential(Linear(2, 16, seed=0), ReLU(), Linear(16, 16, seed=1), ReLU(), Linear(16, 3, seed=2))
+optimizer = Adam(model.parameters(), lr=0.02)
+for _ in range(300):
+    loss = cross_entropy(model(Tensor(three.X)), three.y)
+    optimizer.zero_grad(); loss.backward(); optimizer.step()
+net3 = NetworkView(model, data=three)
+boundary3 = BoundaryView(three, resolution=100, size=300)
+boundary3.update(model)
+boundary3.add_class("mgx-check-k3")
+shown3 = widgets.Label("showing the output")
+shown3.add_class("mgx-shown3")
+
+def show3(change):
+    boundary3.neuron = net3.focus
+    boundary3.update(model)
+    shown3.value = f"showing {net3.focus}" if net3.focus else "showing the output"
+
+net3.observe(show3, names=["hovered", "selected"])
+widgets.HBox([net3, widgets.VBox([shown3, boundary3])])
+"""
+EIGHT = """\
+eight = arms(30, 8, seed=1)
+eight = Dataset(eight.X, eight.y, eight.X_test, eight.y_test, labels="index",
+                classes=("zero", "one", "two", "three", "four", "five", "six", "seven"))
+scalar8 = MLP(2, [12, 8], seed=0, activation="tanh")
+boundary8 = BoundaryView(eight, resolution=60, size=240)
+boundary8.update(scalar8)
+boundary8.add_class("mgx-check-k8")
+small8 = BoundaryView(eight, resolution=40, size=160)
+small8.update(scalar8)
+small8.add_class("mgx-check-k8-small")
+widgets.HBox([boundary8, small8, NetworkView(scalar8, data=eight)])
+"""
+
+
+def _classes_notebook(path) -> None:
+    cells = [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
+             for src in (CLASSES, EIGHT)]  # fmt: skip
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+
+
+def _hues(png: bytes) -> set[int]:
+    """Distinct hues (Pillow's HSV, in steps of 8) among the strongly coloured pixels of a screenshot."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    hsv = np.asarray(Image.open(io.BytesIO(png)).convert("RGB").convert("HSV")).reshape(-1, 3).astype(int)
+    strong = hsv[(hsv[:, 1] > 90) & (hsv[:, 2] > 60), 0]
+    counts = np.bincount(strong // 8, minlength=32)
+    return {int(h) for h in np.nonzero(counts > 0.02 * len(strong))[0]}
+
+
+def test_k_classes_show_k_regions_a_legend_of_classes_and_k_output_neurons(lab, page):  # noqa: F811 (fixtures)
+    from playwright.sync_api import expect
+
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _classes_notebook(lab.dir / "views_classes.ipynb")
+    panel = open_notebook(page, lab, "views_classes.ipynb")
+    run_all_cells(page, panel)
+    net, boundary = panel.locator(".mgx-network").first, panel.locator(".mgx-check-k3")
+    expect(net.locator(".mgx-node")).to_have_count(2 + 16 + 16 + 3)
+    outputs = net.locator(".mgx-node.mgx-class-output")
+    expect(outputs).to_have_count(3)
+    assert [outputs.nth(c).get_attribute("title") for c in range(3)] == ["class 0", "class 1", "class 2"]
+    marks = net.locator(".mgx-class-mark")
+    strips = [marks.nth(c).evaluate("e => getComputedStyle(e).backgroundColor") for c in range(3)]
+    assert strips == ["rgb(245, 147, 34)", "rgb(8, 119, 189)", "rgb(0, 158, 115)"]
+    (root,) = _boxes(net.locator(".mgx-net-root"))
+    assert all(_inside(b, root) for b in _boxes(marks)), "a class strip outside the network view"
+    _check_layout(net)
+    boundary.scroll_into_view_if_needed()
+    screenshot(page, "views-classes-3")
+    image = boundary.locator("img.mgx-boundary")
+    picture = image.screenshot(path=str(ARTIFACTS / "views-classes-3-boundary.png"))
+    assert len(_hues(picture)) >= 3  # orange, blue and green regions in the browser's pixels
+    (box,) = _boxes(boundary)
+    legend = _boxes(boundary.locator(".mgx-class"))
+    assert [b["text"] for b in legend] == ["0", "1", "2"] and all(_inside(b, box) for b in legend)
+    assert boundary.locator(".mgx-boundary-line path").get_attribute("d").count("M") >= 2  # the lines between
+    net.screenshot(path=str(ARTIFACTS / "views-classes-3-network.png"))
+
+    before = image.get_attribute("src")  # hovering an output neuron shows its logit over the plane
+    outputs.nth(2).hover()
+    expect(panel.locator(".mgx-shown3")).to_have_text("showing (3, 2)")
+    page.wait_for_function("([img, src]) => img.src !== src", arg=[image.element_handle(), before])
+    screenshot(page, "views-classes-3-hover-output")
+    net.locator(".mgx-net-label").first.hover()
+    expect(panel.locator(".mgx-shown3")).to_have_text("showing the output")
+
+    for name in (".mgx-check-k8", ".mgx-check-k8-small"):  # eight names: all shown, inside the view
+        view = panel.locator(name)
+        view.scroll_into_view_if_needed()
+        (box,) = _boxes(view)
+        legend = _boxes(view.locator(".mgx-class"))
+        assert [b["text"] for b in legend] == ["zero", "one", "two", "three", "four", "five", "six", "seven"]
+        assert all(_inside(b, box) for b in legend), f"{name}: a class name outside the view"
+    screenshot(page, "views-classes-8")
+    panel.locator(".mgx-check-k8").screenshot(path=str(ARTIFACTS / "views-classes-8-boundary.png"))
+    assert errors == [], errors

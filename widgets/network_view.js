@@ -89,10 +89,11 @@ function neuron(model, state, node, root) {
     model.save_changes();
   });
   const output = state.layout.outputs && node.layer === state.layout.sizes.length - 1 && state.layout.outputs[node.unit];
-  if (output) { // k classes: the output neuron of each class framed in its colour
+  if (output) { // k classes: a strip of its class's colour beside each output neuron, its name on hover
     box.classList.add("mgx-class-output");
-    box.style.borderColor = output.colour;
     box.title = `class ${output.name}`; // plain text: a title is never parsed as HTML
+    element("div", "mgx-class-mark", { position: "absolute", left: "calc(100% + 2px)", top: "-1px",
+      width: "5px", height: "calc(100% + 2px)", background: output.colour }, box);
   }
   if (node.layer > 0) {
     node.bias = element("div", "mgx-bias", { position: "absolute", left: "-7px", bottom: "-3px" }, box);
@@ -238,7 +239,6 @@ const CSS = `
 .mgx-net-name { white-space: nowrap; line-height: 12px; }
 .mgx-node { box-sizing: border-box; border: 1px solid #888; background: #fff; cursor: pointer; }
 .mgx-node.mgx-hovered, .mgx-node.mgx-selected { outline: 2px solid #3c3c3c; }
-.mgx-node.mgx-class-output { border-width: 3px; }
 .mgx-bias { width: 5px; height: 5px; border: 1px solid #888; box-sizing: border-box; }
 .mgx-net-card { background: #fff; border: 1px solid #999; padding: 1px 4px; white-space: nowrap; z-index: 2; }
 `;

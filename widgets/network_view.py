@@ -211,8 +211,8 @@ class NetworkView(anywidget.AnyWidget):
     - `selected`: the same, set by a click on a neuron (a second click clears it).
     `focus` is `hovered`, else `selected`: the neuron whose heatmap to show large.
 
-    With data of k > 2 classes and a network of k outputs, output neuron c is framed in class c's colour
-    (`CLASS_COLOURS`) and named by its class (``geometry["outputs"]``); its heatmap is its logit.
+    With data of k > 2 classes and a network of k outputs, output neuron c has a strip of class c's colour
+    (`CLASS_COLOURS`) beside it and is named by its class (``geometry["outputs"]``); its heatmap is its logit.
 
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
