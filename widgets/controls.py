@@ -204,9 +204,8 @@ class Controls:
             colour = class_colours(len(names))[names.index(value)]
             swatch = f"<span style='color:{colour};font-size:15px'>&#9679;</span>"
             text = f"{swatch} Click to add a point of class {value}; shift-click removes one."
-        self.draw_hint.value = (
-            f"<span style='font-size:11px;color:#555'>{text} Drawn points are training points.</span>"
-        )
+        style = "font-size:11px;line-height:14px;color:#555;margin:2px 0 4px"
+        self.draw_hint.value = f"<div style='{style}'>{text} Drawn points are training points.</div>"
 
     def set_features_enabled(self, enabled: bool) -> None:
         for toggle in self.features.values():
