@@ -34,13 +34,13 @@ CELLS = [
 ]
 
 
-def _notebook(lab) -> str:
+def _notebook(server) -> str:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(code) for code in CELLS]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (lab.dir / "draw_probe.ipynb").write_text(nbformat.writes(nb))
+    (server.dir / "draw_probe.ipynb").write_text(nbformat.writes(nb))
     return "draw_probe.ipynb"
 
 
@@ -58,31 +58,31 @@ def _step(counter) -> int:
     return int(re.search(r"\d+", counter.inner_text()).group())
 
 
-def _wait_for_count(page, dash, n: int, timeout: float = 15.0) -> list:
+def _wait_for_count(tab, dash, n: int, timeout: float = 15.0) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         circles = _circles(dash)
         if len(circles) == n:
             return circles
-        page.wait_for_timeout(100)
+        tab.wait_for_timeout(100)
     raise AssertionError(f"expected {n} points on the plane, saw {len(_circles(dash))}")
 
 
-def _kernel_says(page, panel) -> str:
+def _kernel_says(tab, panel) -> str:
     """Run the notebook's second cell again (the kernel's own dash.data) and return what it prints."""
     cell = panel.locator(".jp-CodeCell").nth(1)
     before = cell.locator(".jp-OutputArea-output").inner_text() if cell.locator(".jp-OutputArea-output").count() else ""
     cell.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
+    tab.keyboard.press("Shift+Enter")
     for _ in range(100):
         out = cell.locator(".jp-OutputArea-output")
         if out.count() and out.inner_text() != before:
             return out.inner_text()
-        page.wait_for_timeout(100)
+        tab.wait_for_timeout(100)
     return cell.locator(".jp-OutputArea-output").inner_text()
 
 
-def test_a_real_click_adds_a_point_where_it_lands_and_drawing_while_playing(lab, page):
+def test_a_real_click_adds_a_point_where_it_lands_and_drawing_while_playing(lab, page):  # noqa: F811 (fixtures)
     from playwright.sync_api import expect
 
     panel = open_notebook(page, lab, _notebook(lab))
