@@ -103,27 +103,71 @@ def binary_cross_entropy(probabilities: Sequence[Value], targets: Sequence[float
     return _mean([-(t * p.log() + (1 - t) * (1 - p).log()) for p, t in pairs])
 
 
-def cross_entropy(logits: Tensor, targets) -> Tensor:
-    """Mean of -log softmax(logits)[i, targets[i]]: logits (N, C), targets (N,) class indices 0..C-1.
+def cross_entropy(logits, targets):
+    """Mean of -log softmax(logits)[i, targets[i]]: the softmax cross-entropy of k classes, as PyTorch's.
+
+    `logits` is a Tensor (N, k) (a `Tensor` back), or for the scalar engine a list of N lists of k `Value`s,
+    what a scalar ``MLP(2, [16, 16, k])`` gives per point (a `Value` back, built from Value ops, so its
+    graph can be drawn and replayed). `targets` are N class indices 0..k-1. Each row is shifted by its
+    largest score (a constant, so no gradient flows through it) before exp: stable for any scores.
 
     >>> round(cross_entropy(Tensor([[2.0, 0.0], [0.0, 2.0]]), [0, 1]).item(), 4)
     0.1269
+    >>> round(cross_entropy([[Value(2.0), Value(0.0)], [Value(0.0), Value(2.0)]], [0, 1]).data, 4)
+    0.1269
     """
+    if not isinstance(logits, Tensor):
+        rows, y = _class_rows("cross_entropy", logits, targets)
+        return _mean([_row_cross_entropy(row, t) for row, t in zip(rows, y)])
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
-    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     n, c = logits.shape
+    y = _class_indices("cross_entropy", targets, n, c)
+    return -logits.log_softmax(axis=1)[np.arange(n), y].mean()
+
+
+def _row_cross_entropy(row: list[Value], t: int) -> Value:
+    """-log softmax(row)[t] = log(sum_j e^(s_j - m)) - (s_t - m), with m = max_j s_j as a constant."""
+    m = max(s.data for s in row)
+    shifted = [s - m for s in row]
+    exps = [z.exp() for z in shifted]
+    return sum(exps[1:], exps[0]).log() - shifted[t]  # the sum is >= e^0 = 1: log is finite
+
+
+def _class_rows(name: str, logits, targets) -> tuple[list[list[Value]], list[int]]:
+    """Scalar class scores as N rows of k >= 2 Values, and N class indices 0..k-1."""
+    try:
+        rows = [list(row) for row in logits]
+    except TypeError:
+        raise TypeError(
+            f"{name}: logits must be a Tensor (N, k) or N lists of k Values (one list of scores per point), "
+            f"got {type(logits).__name__}"
+        ) from None
+    if not rows:
+        raise ValueError(f"{name}: empty batch")
+    k = len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != k or not all(isinstance(s, Value) for s in row):
+            raise ValueError(f"{name}: row {i} of the logits is not {k} Values like row 0 (one score per class)")
+    if k < 2:
+        raise ValueError(f"{name}: each point needs a score per class, k >= 2, got {k}; end the model with k outputs")
+    return rows, _class_indices(name, targets, len(rows), k).tolist()
+
+
+def _class_indices(name: str, targets, n: int, k: int) -> np.ndarray:
+    """`targets` as n integer class indices 0..k-1 (floats that are whole numbers are accepted)."""
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if y.shape != (n,):
-        raise ValueError(f"cross_entropy: targets of shape {y.shape} do not fit logits of shape {logits.shape}")
+        raise ValueError(f"{name}: targets of shape {y.shape} do not fit {n} points of {k} class scores")
     if y.dtype.kind not in "iu":
         if y.dtype.kind != "f" or not np.all(y == np.round(y)):
-            raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {y.dtype}")
+            raise TypeError(f"{name}: targets must be integer class indices, got dtype {y.dtype}")
         y = y.astype(np.int64)
     if n == 0:
-        raise ValueError("cross_entropy: empty batch")
-    if y.min() < 0 or y.max() >= c:
-        raise ValueError(f"cross_entropy: class index {int(y.min() if y.min() < 0 else y.max())} outside 0..{c - 1}")
-    return -logits.log_softmax(axis=1)[np.arange(n), y].mean()
+        raise ValueError(f"{name}: empty batch")
+    if y.min() < 0 or y.max() >= k:
+        raise ValueError(f"{name}: class index {int(y.min() if y.min() < 0 else y.max())} outside 0..{k - 1}")
+    return y
 
 
 def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
@@ -134,19 +178,28 @@ def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
     return alpha * sum(p * p for p in parameters)
 
 
-def accuracy(scores: Sequence[Value], labels: Sequence[float]) -> float:
-    """Fraction of scores whose sign matches the label (labels in {-1, +1}).
+def accuracy(scores, labels) -> float:
+    """Fraction of points classified right.
 
-    For a Tensor of class scores (N, C) with C > 1, the fraction whose argmax is the class index label.
+    One score per point (Values, or a Tensor (N,) or (N, 1)): the sign must match the label in {-1, +1}.
+    k >= 2 scores per point (a Tensor (N, k), or N lists of k Values): the argmax must be the class
+    index label 0..k-1 (ties go to the first class, as NumPy's and PyTorch's argmax).
+
+    >>> accuracy([[Value(0.1), Value(2.0), Value(-1.0)], [Value(3.0), Value(0.0), Value(1.0)]], [1, 2])
+    0.5
     """
     if isinstance(scores, Tensor):
         if scores.ndim == 2 and scores.shape[1] > 1:
-            y = np.asarray(labels)
-            if y.shape != scores.shape[:1]:
-                raise ValueError(f"accuracy: labels of shape {y.shape} do not fit scores of shape {scores.shape}")
+            y = _class_indices("accuracy", labels, *scores.shape)
             return float(np.mean(scores.data.argmax(axis=1) == y))
         s, y = _tensor_pairs("accuracy", scores, labels)
         return float(np.mean((s.data > 0) == (y > 0)))
+    if not isinstance(scores, Value):
+        scores = list(scores)
+        if scores and not isinstance(scores[0], Value):  # rows of class scores
+            rows, y = _class_rows("accuracy", scores, labels)
+            hits = sum(max(range(len(row)), key=lambda j: row[j].data) == t for row, t in zip(rows, y))
+            return hits / len(rows)
     pairs = _pairs("accuracy", scores, labels)
     return sum((s.data > 0) == (y > 0) for s, y in pairs) / len(pairs)
 

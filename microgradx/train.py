@@ -34,14 +34,26 @@ from .nn.mlp import MLP
 from .nn.module import Module, zero_grads
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Trainer", "Event", "Divergence", "History", "linear_decay", "micrograd_demo", "LOSSES", "OPTIMIZERS"]
+__all__ = [
+    "Trainer",
+    "Event",
+    "Divergence",
+    "History",
+    "linear_decay",
+    "micrograd_demo",
+    "coded_for",
+    "LOSSES",
+    "OPTIMIZERS",
+]
 
-# name -> (loss on a batch, the label coding it needs: 'pm1', '01', or None for the dataset's own)
+# name -> (loss on a batch, the label coding it needs: 'pm1', '01', 'index' (class indices 0..k-1, k >= 2
+# scores per point), or None for the dataset's own)
 LOSSES: dict[str, tuple[str, str | None]] = {
     "hinge": ("hinge_loss", "pm1"),
     "svm": ("hinge_loss", "pm1"),
     "mse": ("mse_loss", None),
     "bce": ("binary_cross_entropy_with_logits", "01"),
+    "cross_entropy": ("cross_entropy", "index"),
 }
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
 
@@ -89,8 +101,11 @@ _PACE_POLL = 0.05  # seconds: how soon a paced fit sees a new pace
 class Trainer:
     """Trains `model` on `data` one step at a time, keeping a history and telling observers after each step.
 
-    - `loss`: 'hinge' (= 'svm', labels +-1), 'mse', 'bce' (cross-entropy on raw scores, labels 0/1), or a
-      callable ``loss(scores, targets) -> scalar`` for the model's engine.
+    - `loss`: 'hinge' (= 'svm', labels +-1), 'mse', 'bce' (cross-entropy on raw scores, labels 0/1),
+      'cross_entropy' (softmax cross-entropy of k classes: the model gives k scores per point, e.g.
+      ``MLP(2, [16, 16, k])``; the only loss for k >= 3 classes), or a callable
+      ``loss(scores, targets) -> scalar`` for the model's engine (on k-class data it gets k scores per point
+      and class indices).
     - `optimizer`: 'sgd', 'adam' (built with `lr`) or an `Optimizer` over the model's parameters.
     - `batch_size`: None for the whole training set per step, else a random batch drawn with `seed`.
     - `regularization`: None, 'l2' or 'l1', with `reg_rate`. 'l2' adds ``reg_rate * sum(p * p)`` over
@@ -104,6 +119,7 @@ class Trainer:
     `history` is a `History`: records ``{"step", "loss", "train_acc", "test_acc", "lr", "seconds"}``, the
     loss and accuracies of the parameters the step started from (test_acc None without a test split, both
     None for continuous targets), `seconds` the step's duration; ``history.column("loss")`` is an array.
+    Accuracy is by sign for one score per point, by argmax for k (`n_outputs`, the scores per point).
     The optimizer must train the model's parameters (some of them, or all); its state is rolled back with
     them through `state_dict()` / `load_state_dict()`.
     """
@@ -217,19 +233,16 @@ class Trainer:
     def _take_data(self, loss, data: Dataset) -> None:
         """The loss and the data as it needs them: labels coded for the loss, arrays (and floats) made once."""
         self.loss_fn, coding = _resolve_loss(loss)
-        if data.labels == "real" and coding is not None:
-            raise ValueError(
-                f"Trainer: dataset {data.name!r} has continuous targets (a regression problem); "
-                f"use loss 'mse', not {loss!r}"
-            )
-        data = data.with_labels(coding) if coding else data
-        self.regression = data.labels == "real"
-        self.threshold = 0.5 if (coding is None and data.labels == "01") else 0.0  # mse on 0/1 targets
-        self._X, self._y = data.inputs, data.y.astype(np.float64)
-        self._X_test, self._y_test = data.inputs_test, data.y_test.astype(np.float64)
-        if self.scalar:  # Python floats once, not per step
+        coded = _code(data, loss, coding)
+        self.regression = coded.labels == "real"
+        self.n_outputs = data.n_classes if coding == "index" or coded.labels == "index" else 1
+        self.threshold = 0.5 if (coding is None and coded.labels == "01") else 0.0  # mse on 0/1 targets
+        dtype = np.int64 if self.n_outputs > 1 else np.float64  # class indices, or targets to multiply
+        self._X, self._y = coded.inputs, coded.y.astype(dtype)
+        self._X_test, self._y_test = coded.inputs_test, coded.y_test.astype(dtype)
+        if self.scalar:  # Python numbers once, not per step
             self._rows, self._targets = self._X.tolist(), self._y.tolist()
-        _check_model_width(self.model, self._X.shape[1])
+        _check_model_width(self.model, self._X.shape[1], self.n_outputs, loss)
 
     def _make_optimizer(self, optimizer, lr) -> Optimizer:
         if isinstance(optimizer, Optimizer):
@@ -426,7 +439,7 @@ class Trainer:
         with self.lock:
             out = {}
             for split, X, y in (("train", self._X, self._y), ("test", self._X_test, self._y_test)):
-                scores = predict(self.model, X).reshape(len(X)) if len(X) else None
+                scores = self._predict(X) if len(X) else None
                 known = scores is not None
                 out[f"{split}_acc"] = self._hits(scores, y) if known and not self.regression else None
                 out[f"{split}_loss"] = self._data_loss(scores, y) if known else None
@@ -454,32 +467,51 @@ class Trainer:
             if batch is not None:
                 rows, targets = [rows[i] for i in batch], [targets[i] for i in batch]
             scores = [self.model(row) for row in rows]
-            if not isinstance(scores[0], Value):
-                raise ValueError(
-                    f"Trainer: the model must give one score per point, got {len(scores[0])} outputs; "
-                    "end the model with one neuron"
-                )
+            self._check_scores(1 if isinstance(scores[0], Value) else len(scores[0]))
             loss = self.loss_fn(scores, targets)
             if self.l2:
                 loss = loss + losses.l2_penalty(self.params, self.l2)
+            if self.n_outputs > 1:
+                return loss, self._hits(np.array([[s.data for s in row] for row in scores]), np.array(targets))
             hits = sum((s.data > self.threshold) == (t > 0) for s, t in zip(scores, targets))
             return loss, hits / len(targets)
         from .tensor import Tensor
 
         X, y = (self._X, self._y) if batch is None else (self._X[batch], self._y[batch])
         out = self.model(Tensor(X, dtype=self.params[0].data.dtype))
-        if out.shape not in (y.shape, (len(y), 1)):
-            raise ValueError(f"Trainer: the model must give one score per point, got output shape {out.shape}")
-        scores = out.reshape(-1) if out.ndim == 2 else out
-        loss = self.loss_fn(scores, y)
+        if self.n_outputs > 1:
+            if out.shape != (len(y), self.n_outputs):
+                self._check_scores(out.shape[1] if out.ndim == 2 and len(out) == len(y) else None, out.shape)
+            loss = self.loss_fn(out, y)
+            scores = out
+        else:
+            if out.shape not in (y.shape, (len(y), 1)):
+                self._check_scores(out.shape[1] if out.ndim == 2 and len(out) == len(y) else None, out.shape)
+            scores = out.reshape(-1) if out.ndim == 2 else out
+            loss = self.loss_fn(scores, y)
         if self.l2:
             loss = loss + losses.l2_penalty(self.params, self.l2)
-        return loss, float(np.mean((scores.data > self.threshold) == (y > 0)))
+        return loss, self._hits(scores.data, y)
+
+    def _check_scores(self, width: int | None, shape: tuple | None = None) -> None:
+        """A ValueError naming the fix, unless the model gives `n_outputs` scores per point."""
+        if width == self.n_outputs:
+            return
+        got = f"output shape {shape}" if width is None else f"{width} output{'s' if width != 1 else ''}"
+        raise ValueError(_width_message(self.n_outputs, got, self.data))
 
     def _accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return self._hits(predict(self.model, X).reshape(len(X)), y)
+        return self._hits(self._predict(X), y)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores as arrays: (n,) for one per point, (n, k) for k."""
+        scores = predict(self.model, X)
+        return scores.reshape(len(X), self.n_outputs) if self.n_outputs > 1 else scores.reshape(len(X))
 
     def _hits(self, scores: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy: by argmax (ties to the first class) for k scores per point, else by the threshold."""
+        if self.n_outputs > 1:
+            return float(np.mean(scores.argmax(axis=1) == y))
         return float(np.mean((scores > self.threshold) == (y > 0)))
 
     def _data_loss(self, scores: np.ndarray, y: np.ndarray) -> float:
@@ -488,7 +520,12 @@ class Trainer:
 
         with np.errstate(all="ignore"):
             if self.scalar:
-                return float(self.loss_fn([Value(s) for s in scores.tolist()], y.tolist()).data)
+                rows = scores.tolist()
+                if self.n_outputs > 1:
+                    rows = [[Value(s) for s in row] for row in rows]
+                else:
+                    rows = [Value(s) for s in rows]
+                return float(self.loss_fn(rows, y.tolist()).data)
             return float(self.loss_fn(Tensor(scores), y).item())
 
     def _snapshot(self) -> tuple:
@@ -554,6 +591,34 @@ def _resolve_loss(loss) -> tuple[Callable, str | None]:
     return getattr(losses, name), coding
 
 
+def coded_for(data: Dataset, loss) -> Dataset:
+    """`data` with its labels coded as `loss` (a name of `LOSSES` or a loss function) needs them, as the
+    Trainer codes them: 'pm1' for hinge, '01' for bce, class indices for cross_entropy (two classes as
+    0/1), the dataset's own for mse and for a callable of your own. A loss that does not fit the data
+    (a two-class loss on k classes, a class loss on continuous targets) is a ValueError naming the fix.
+    """
+    return _code(data, loss, _resolve_loss(loss)[1])
+
+
+def _code(data: Dataset, loss, coding: str | None) -> Dataset:
+    name = getattr(loss, "__name__", loss)
+    if data.labels == "real" and coding is not None:
+        raise ValueError(
+            f"Trainer: dataset {data.name!r} has continuous targets (a regression problem); "
+            f"use loss 'mse', not {name!r}"
+        )
+    k = data.n_classes
+    if k > 2 and (coding in ("pm1", "01") or loss == "mse" or loss is losses.mse_loss):
+        raise ValueError(
+            f"Trainer: dataset {data.name!r} has {k} classes, and the loss {name!r} is for "
+            f"{'two classes' if coding else 'continuous targets'}; use loss 'cross_entropy' with a model "
+            f"of {k} outputs, e.g. MLP({data.n_features}, [16, 16, {k}])"
+        )
+    if coding == "index":
+        coding = "01" if k == 2 else None  # two classes: indices 0 and 1; k >= 3 are indices already
+    return data.with_labels(coding) if coding else data
+
+
 REGULARIZATIONS = ("l1", "l2")
 
 
@@ -593,10 +658,29 @@ def _check_seed(seed) -> int:
     return int(seed)
 
 
-def _check_model_width(model, d: int) -> None:
+def _check_model_width(model, d: int, outputs: int, loss) -> None:
+    """The model reads the data's `d` features and gives `outputs` scores per point (when it is a dense
+    stack whose widths can be read; another model is checked at its first step)."""
     layers = dense_layers(model)
-    if layers is not None and layers[0].W.shape[1] != d:
+    if layers is None:
+        return
+    if layers[0].W.shape[1] != d:
         raise ValueError(f"Trainer: the model reads {layers[0].W.shape[1]} inputs but the data has {d} features")
+    width = layers[-1].W.shape[0]
+    if width != outputs:
+        name = getattr(loss, "__name__", loss)
+        raise ValueError(_width_message(outputs, f"{width} output{'s' if width != 1 else ''}", name=name, d=d))
+
+
+def _width_message(outputs: int, got: str, data: Dataset | None = None, *, name=None, d: int | None = None) -> str:
+    d = data.n_features if data is not None else d
+    if outputs == 1:
+        loss = f" for the loss {name!r}" if name else ""
+        return f"Trainer: the model must give one score per point{loss}, got {got}; end the model with one neuron"
+    return (
+        f"Trainer: the model must give {outputs} scores per point (one per class, for cross-entropy), got {got}; "
+        f"end the model with {outputs} outputs, e.g. MLP({d}, [16, 16, {outputs}])"
+    )
 
 
 def _progress_bar(total: int):

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from microgradx import MLP, losses
-from microgradx.data import moons, xor
-from microgradx.nn import Linear, Sequential, Tanh
+from microgradx.data import blobs, moons, plane, spiral, xor
+from microgradx.nn import Linear, Sequential, Tanh, predict
 from microgradx.optim import SGD
 from microgradx.train import Divergence, Event, Trainer, linear_decay, micrograd_demo
 
@@ -286,11 +286,17 @@ def test_a_bad_seed_names_the_seed(seed):
 
 
 def test_model_with_several_outputs_is_rejected():
-    trainer = Trainer(MLP(2, [3, 2], seed=0), "hinge", "sgd", moons(n=20, seed=0))
-    before = params(trainer)
+    with pytest.raises(ValueError, match="one score per point for the loss 'hinge', got 2 outputs; end the model"):
+        Trainer(MLP(2, [3, 2], seed=0), "hinge", "sgd", moons(n=20, seed=0))
+
+    class Own(Sequential):  # not a plain dense stack: its width is seen at the first step
+        pass
+
+    trainer = Trainer(Own(Linear(2, 3, seed=0), Linear(3, 2, seed=1)), "hinge", "sgd", moons(n=20, seed=0))
+    before = [p.data.copy() for p in trainer.params]
     with pytest.raises(ValueError, match="one score per point, got 2 outputs"):
         trainer.step()
-    assert params(trainer) == before
+    assert all((p.data == b).all() for p, b in zip(trainer.params, before)) and not trainer.history
 
 
 @pytest.mark.slow
@@ -559,8 +565,12 @@ def test_evaluate_gives_accuracy_and_data_loss_on_both_splits():
     assert tensor.evaluate()["test_loss"] is None and tensor.evaluate()["train_loss"] > 0
     from microgradx.data import plane
 
-    regression = Trainer(Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1)), "mse", "sgd",
-                         plane(n=50, seed=0, test_ratio=0.2))
+    regression = Trainer(
+        Sequential(Linear(2, 4, seed=0), Tanh(), Linear(4, 1, seed=1)),
+        "mse",
+        "sgd",
+        plane(n=50, seed=0, test_ratio=0.2),
+    )
     r = regression.evaluate()
     assert r["train_acc"] is None and r["test_acc"] is None and r["test_loss"] > 0
     assert regression.step()["loss"] == pytest.approx(r["train_loss"], rel=1e-12)
@@ -591,3 +601,125 @@ def test_regularization_can_change_between_steps():
     with pytest.raises(ValueError, match="regularization must be None, 'l1' or 'l2'"):
         trainer.regularization = "L1"
     assert (trainer.regularization, trainer.reg_rate) == ("l1", 0.0)
+
+
+# ---- k classes: cross-entropy on both engines --------------------------------------------------------
+
+
+def spiral_net(width=32, k=3):
+    return Sequential(Linear(2, width, seed=0), Tanh(), Linear(width, width, seed=1), Tanh(), Linear(width, k, seed=2))
+
+
+def test_three_arm_spiral_reaches_95_percent_with_the_tensor_engine():
+    data = spiral(300, classes=3, noise=0.2, seed=0)
+    runs = []
+    for _ in range(2):
+        trainer = Trainer(spiral_net(), "cross_entropy", "adam", data, lr=0.02)
+        runs.append(trainer.fit(300))
+    final = trainer.evaluate()
+    assert trainer.n_outputs == 3 and runs[0][0]["train_acc"] < 0.5  # it starts near chance
+    assert final["train_acc"] >= 0.95 and runs[1][-1]["train_acc"] >= 0.95
+    assert runs[0].column("loss").tolist() == runs[1].column("loss").tolist()  # seeded: the same run twice
+    scores = predict(trainer.model, data.X)
+    assert scores.shape == (300, 3) and final["train_acc"] == np.mean(scores.argmax(axis=1) == data.y)
+
+
+def test_k_class_training_is_the_same_on_both_engines():
+    """A scalar MLP(2, [16, 16, 3]) and the Tensor Sequential with its weights take the same steps."""
+    from microgradx.interop import from_torch, to_torch
+
+    data = spiral(30, classes=3, noise=0.2, seed=1, test_ratio=0.2)
+    mlp = MLP(2, [16, 16, 3], seed=2)
+    tensor_model = from_torch(to_torch(mlp))
+    kw = {"lr": 0.05, "l2": 1e-3}
+    scalar, tensor = (
+        Trainer(mlp, "cross_entropy", "sgd", data, **kw),
+        Trainer(tensor_model, "cross_entropy", "sgd", data, **kw),
+    )
+    a, b = scalar.fit(3), tensor.fit(3)
+    np.testing.assert_allclose(a.column("loss"), b.column("loss"), rtol=1e-12)
+    assert a.column("train_acc").tolist() == b.column("train_acc").tolist()
+    assert a.column("test_acc").tolist() == b.column("test_acc").tolist()
+    for layer, W, bias in zip(mlp.layers, tensor_model.parameters()[::2], tensor_model.parameters()[1::2]):
+        np.testing.assert_allclose([[w.data for w in n.w] for n in layer.neurons], W.data, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose([n.b.data for n in layer.neurons], bias.data, rtol=1e-12, atol=1e-15)
+    ours, theirs = scalar.evaluate(), tensor.evaluate()
+    assert ours["train_acc"] == theirs["train_acc"] and ours["train_loss"] == pytest.approx(
+        theirs["train_loss"], rel=1e-12
+    )
+    X = torch.tensor(data.X)
+    ref = torch.nn.functional.cross_entropy(to_torch(mlp)(X), torch.tensor(data.y))
+    assert ours["train_loss"] == pytest.approx(ref.item(), rel=1e-12)
+
+
+def test_k_class_accuracy_is_by_argmax_in_the_history_and_evaluate():
+    data = blobs(40, classes=4, seed=3, test_ratio=0.25)
+    trainer = Trainer(Sequential(Linear(2, 4, seed=5)), "cross_entropy", "sgd", data, lr=0.01, batch_size=10)
+    record = trainer.step()
+    before = predict(Sequential(Linear(2, 4, seed=5)), data.X)
+    assert record["train_acc"] == np.mean(before.argmax(axis=1) == data.y)
+    now = trainer.evaluate()
+    assert now["test_acc"] == np.mean(predict(trainer.model, data.X_test).argmax(axis=1) == data.y_test)
+
+
+def test_cross_entropy_trains_two_classes_with_two_outputs():
+    data = moons(40, seed=0)
+    trainer = Trainer(MLP(2, [8, 2], seed=0), "cross_entropy", "adam", data, lr=0.05)
+    trainer.fit(30)
+    assert trainer.n_outputs == 2 and trainer.evaluate()["train_acc"] > 0.8
+    zero_one = (data.y + 1) // 2  # two classes are indices 0 (class -1) and 1 (class +1)
+    assert trainer.evaluate()["train_acc"] == np.mean(predict(trainer.model, data.X).argmax(axis=1) == zero_one)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda d: Trainer(MLP(2, [4, 1], seed=0), "cross_entropy", "sgd", d),
+            r"must give 3 scores per point .*got 1 output; end the model with 3 outputs, e\.g\. MLP\(2, \[16, 16, 3",
+        ),
+        (
+            lambda d: Trainer(spiral_net(k=4), "cross_entropy", "sgd", d),
+            r"must give 3 scores per point .*got 4 outputs",
+        ),
+        (
+            lambda d: Trainer(MLP(2, [4, 3], seed=0), "hinge", "sgd", d),
+            r"dataset 'spiral' has 3 classes, and the loss 'hinge' is for two classes; use loss 'cross_entropy'",
+        ),
+        (lambda d: Trainer(MLP(2, [4, 3], seed=0), "bce", "sgd", d), r"the loss 'bce' is for two classes"),
+        (
+            lambda d: Trainer(MLP(2, [4, 3], seed=0), losses.hinge_loss, "sgd", d),
+            r"the loss 'hinge_loss' is for two classes",
+        ),
+        (
+            lambda d: Trainer(MLP(2, [4, 3], seed=0), "mse", "sgd", d),
+            r"the loss 'mse' is for continuous targets; use loss 'cross_entropy'",
+        ),
+        (
+            lambda d: Trainer(MLP(2, [4, 3], seed=0), "cross_entropy", "sgd", plane(20)),
+            r"continuous targets .*use loss 'mse', not 'cross_entropy'",
+        ),
+    ],
+)
+def test_k_class_misfits_name_the_fix(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(spiral(30, classes=3, seed=0))
+
+
+def test_a_k_class_model_of_unknown_width_is_refused_at_its_first_step():
+    class Own(Sequential):
+        pass
+
+    trainer = Trainer(Own(Linear(2, 2, seed=0)), "cross_entropy", "sgd", spiral(30, classes=3))
+    with pytest.raises(ValueError, match=r"must give 3 scores per point .*got 2 outputs"):
+        trainer.step()
+    assert not trainer.history
+
+
+def test_predict_gives_n_by_k_for_k_outputs():
+    X = np.array([[0.5, -1.0], [2.0, 0.0]])
+    mlp = MLP(2, [4, 3], seed=0)
+    scores = predict(mlp, X)
+    assert scores.shape == (2, 3)
+    np.testing.assert_allclose(scores[1], [v.data for v in mlp(X[1].tolist())], rtol=1e-12)
+    assert predict(spiral_net(k=5), X).shape == (2, 5) and predict(MLP(2, [4, 1], seed=0), X).shape == (2,)
