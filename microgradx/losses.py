@@ -122,7 +122,7 @@ def cross_entropy(logits, targets):
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
     n, c = logits.shape
-    y = _class_indices("cross_entropy", targets, n, c)
+    y = _class_indices("cross_entropy", targets, n, c, f"logits of shape {logits.shape}")
     return -logits.log_softmax(axis=1)[np.arange(n), y].mean()
 
 
@@ -154,11 +154,12 @@ def _class_rows(name: str, logits, targets) -> tuple[list[list[Value]], list[int
     return rows, _class_indices(name, targets, len(rows), k).tolist()
 
 
-def _class_indices(name: str, targets, n: int, k: int) -> np.ndarray:
+def _class_indices(name: str, targets, n: int, k: int, scores: str = "") -> np.ndarray:
     """`targets` as n integer class indices 0..k-1 (floats that are whole numbers are accepted)."""
     y = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if y.shape != (n,):
-        raise ValueError(f"{name}: targets of shape {y.shape} do not fit {n} points of {k} class scores")
+        scores = scores or f"{n} rows of {k} class scores"
+        raise ValueError(f"{name}: targets of shape {y.shape} do not fit {scores}")
     if y.dtype.kind not in "iu":
         if y.dtype.kind != "f" or not np.all(y == np.round(y)):
             raise TypeError(f"{name}: targets must be integer class indices, got dtype {y.dtype}")
@@ -190,7 +191,7 @@ def accuracy(scores, labels) -> float:
     """
     if isinstance(scores, Tensor):
         if scores.ndim == 2 and scores.shape[1] > 1:
-            y = _class_indices("accuracy", labels, *scores.shape)
+            y = _class_indices("accuracy", labels, *scores.shape, f"scores of shape {scores.shape}")
             return float(np.mean(scores.data.argmax(axis=1) == y))
         s, y = _tensor_pairs("accuracy", scores, labels)
         return float(np.mean((s.data > 0) == (y > 0)))

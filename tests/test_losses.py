@@ -193,7 +193,7 @@ def test_accuracy_by_argmax_on_both_engines():
         (
             lambda: cross_entropy([[Value(1.0), Value(0.0)]], [0, 1]),
             ValueError,
-            r"targets of shape \(2,\) do not fit 1 points",
+            r"targets of shape \(2,\) do not fit 1 rows of 2 class scores",
         ),
         (lambda: cross_entropy([[Value(1.0), Value(0.0)]], [0.5]), TypeError, "integer class indices"),
         (lambda: cross_entropy(Value(1.0), [0]), TypeError, "N lists of k Values"),
