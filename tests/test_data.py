@@ -430,10 +430,6 @@ def test_to_csv_round_trip_property(tmp_path_factory, rows, k, seed):
             ),
             r"Dataset: labels='index' does not fit 2 class names",
         ),
-        (
-            lambda: Dataset(np.zeros((2, 1)), np.array([0, 1]), np.zeros((0, 1)), np.zeros(0, int)),
-            r"Dataset: label 0 is outside -1 or \+1",
-        ),
     ],
 )
 def test_k_class_errors_name_the_function_and_the_problem(call, message):
