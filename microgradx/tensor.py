@@ -69,7 +69,11 @@ class Tensor:
     (parameters, and anything computed from them) get gradients.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "label", "_prev", "_op", "_backward", "_id", "__weakref__")
+    # _shared: `_grad` is an array of a backward pass, maybe shared with other nodes (d(a+b) hands one array
+    # to both inputs) and with the pass's mapping: never written in place, a read of `.grad` copies it first
+    __slots__ = (
+        "data", "_grad", "_shared", "requires_grad", "label", "_prev", "_op", "_backward", "_id", "__weakref__"
+    )
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected op instead of looping over items
 
     def __init__(self, data, requires_grad: bool = False, label: str = "", *, dtype=None):
@@ -79,6 +83,7 @@ class Tensor:
             raise TypeError(f"Tensor(requires_grad=...) must be True or False, got {requires_grad!r}")
         self.data = _as_array(data, "Tensor()", dtype)
         self._grad = None
+        self._shared = False
         self.requires_grad = requires_grad
         self.label = label
         self._prev = ()
@@ -92,18 +97,20 @@ class Tensor:
     def grad(self) -> np.ndarray:
         """d (last backward root) / d self, accumulated; zeros of the data's shape before any backward.
 
-        A writable array of its own: `backward()` stores gradients read-only (they may be shared between
-        nodes) and the first read takes a copy. Setting it to None (as PyTorch's `zero_grad`) means zeros.
+        A writable array of its own: `backward()` stores the pass's arrays as they are (they may be shared
+        between nodes) and the first read takes a copy. Setting it to None (as PyTorch's `zero_grad`) means zeros.
         """
         g = self._grad
         if g is None:
             g = self._grad = np.zeros_like(self.data)
-        elif not g.flags.writeable:
+        elif self._shared:
             g = self._grad = g.copy()
+            self._shared = False
         return g
 
     @grad.setter
     def grad(self, value) -> None:
+        self._shared = False
         if value is None:
             self._grad = None
             return
@@ -139,7 +146,7 @@ class Tensor:
     @staticmethod
     def _leaf(data: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t.label = data, None, False, ""
+        t.data, t._grad, t._shared, t.requires_grad, t.label = data, None, False, False, ""
         t._prev, t._op, t._backward, t._id = (), "", None, next(creation_order)
         return t
 
@@ -414,21 +421,20 @@ class Tensor:
         nodes, grads = [], []
         with np.errstate(all="ignore"):  # inf and nan flow through as in PyTorch, without warnings
             for node, g in _flow(self, self._seed(gradient, "backward()")):
-                # g may be shared (d(a+b) hands one array to both): never written in place, and `.grad`
-                # copies it on first read, so only gradients someone looks at are copied
-                g.flags.writeable = False
+                # g may be shared (d(a+b) hands one array to both): stored as it is, never written in place,
+                # and `.grad` copies it on first read, so only gradients someone looks at are copied
                 old = node._grad
                 if old is None:
-                    node._grad = g
-                elif old.flags.writeable:  # an array of its own (zeros, or read before): accumulate in place
+                    node._grad, node._shared = g, True
+                elif node._shared:
+                    node._grad, node._shared = old + g, False
+                else:  # an array of its own (zeros, or read before): accumulate in place
                     old += g
-                else:
-                    node._grad = old + g
                 nodes.append(node)
                 grads.append(g)
         nodes.reverse()  # the mapping lists inputs first, in topological order
         grads.reverse()
-        return Gradients(nodes, grads)
+        return _PassGradients(nodes, grads)
 
     def backprop(self, gradient=None) -> Iterator[tuple[Tensor, np.ndarray]]:
         """Yield ``(tensor, d self/d tensor)`` in the order `backward()` visits them, changing nothing.
@@ -606,6 +612,19 @@ def _requiring_grad(root: Tensor) -> list[Tensor]:
 # ---- helpers -----------------------------------------------------------------------------------
 
 
+class _PassGradients(Gradients):
+    """`backward()`'s mapping: its arrays are the pass's own (maybe also a node's `_grad`), made read-only
+    when the mapping is first used, so nobody writes into an array another node shares."""
+
+    __slots__ = ()
+
+    def _mapping(self) -> dict:
+        if self._dict is None:
+            for g in self._grads:
+                g.flags.writeable = False
+        return super()._mapping()
+
+
 def _same(g: np.ndarray) -> np.ndarray:
     """The vector-Jacobian product of a derivative 1: the gradient passes through unchanged."""
     return g
@@ -617,6 +636,7 @@ def _result(data: np.ndarray, prev: tuple, op: str, backward: tuple) -> Tensor:
     t = object.__new__(Tensor)
     t.data = data
     t._grad = None
+    t._shared = False
     t.label = ""
     t._prev = prev
     t._op = op
