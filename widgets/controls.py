@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from traitlets import validate
 
 from microgradx import data as datasets
-from microgradx import plot
+from microgradx.plot import class_colours  # the boundary's and the points' colours, one place
 
 from .settings import (
     ACTIVATIONS,
@@ -32,7 +32,7 @@ from .settings import (
     multiclass_datasets,
 )
 
-__all__ = ["Controls", "ClassSelector", "FEATURE_LABELS", "class_colours"]
+__all__ = ["Controls", "ClassSelector", "FEATURE_LABELS"]
 
 FEATURE_LABELS = {  # what the toggles say, as the Playground writes them
     "x1": "X1",
@@ -65,12 +65,6 @@ def _speed_value(label: str) -> float | int | None:
         return None
     value = float(label)
     return int(value) if value.is_integer() else value
-
-
-def class_colours(k: int) -> tuple[str, ...]:
-    """The colours of k classes, low code first, as the boundary and its points show them."""
-    colours = getattr(plot, "CLASS_COLOURS", (plot.NEGATIVE, plot.POSITIVE))
-    return tuple(colours[i % len(colours)] for i in range(k))
 
 
 class ClassSelector(widgets.ToggleButtons):
@@ -322,7 +316,7 @@ class Controls:
         """A stripe of each class's colour under its button (the buttons after the first, "off")."""
         rules = "".join(
             f".mgx-draw button:nth-child({i + 2}){{box-shadow:inset 0 -4px 0 {colour}}}"
-            for i, colour in enumerate(class_colours(k))
+            for i, colour in enumerate(class_colours(k) if k else ())
         )
         self._draw_style.value = f"<style>{rules}</style>"
 
