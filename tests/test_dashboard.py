@@ -870,3 +870,81 @@ def test_with_a_graph_panel_off_picks_a_sample_and_a_class_draws(dot_program):
     dash.draw.value = 1
     click(dash, px + 20, py)
     assert len(dash.data.X) == 31 and dash.graph.sample.value == i and dash.graph.sample.max == 30
+
+
+# ---- k classes ------------------------------------------------------------------------------------------
+
+
+def test_k_classes_train_a_network_with_k_outputs_and_cross_entropy():
+    dash = TrainingDashboard(dataset="spiral", classes=3, hidden=(8,), seed=0, **SMALL)
+    assert dash.data.labels == "index" and dash.data.n_classes == 3 and dash.classes.value == 3
+    assert widths(dash) == [8, 3] and dash.trainer_loss == "cross_entropy" and not dash.classes.disabled
+    assert [v for _, v in dash.draw.options] == ["off", 0, 1, 2, "erase"]
+    dash.fit(3)
+    assert dash.step_count == 3 and "train acc" in dash.stats.value
+    assert dash.config["classes"] == 3 and "classes=3" in dash.code() and "loss=" not in dash.code()
+    twin = TrainingDashboard(**dash.config)
+    dash.reset()
+    assert weights_equal(twin.model.state_dict(), dash.model.state_dict())
+    dash.classes.value = 4  # the control: new data and a 4-output model, from step 0
+    assert dash.data.n_classes == 4 and widths(dash) == [8, 4] and dash.step_count == 0
+    assert [v for _, v in dash.draw.options] == ["off", 0, 1, 2, 3, "erase"]
+    dash.dataset.value = "moons"  # two classes only: one output and the hinge loss again
+    assert dash.classes.value == 2 and dash.classes.disabled and widths(dash) == [8, 1]
+    assert dash.trainer_loss == "hinge" and dash.data.labels == "pm1"
+    dash.dataset.value = "blobs"
+    dash.classes.value = 3
+    dash.engine.value = "scalar"  # the scalar engine trains k classes too (Value ops end to end)
+    assert isinstance(dash.model, MLP) and dash.model.sizes == [2, 8, 3]
+    dash.fit(2)
+    assert dash.step_count == 2 and np.isfinite(dash.history[-1]["loss"])
+
+
+def test_drawing_k_classes_while_playing_and_the_csv_round_trip(tmp_path):
+    from microgradx.data import from_csv
+
+    dash = TrainingDashboard(dataset="spiral", classes=3, hidden=(8,), seed=0, speed=None, **SMALL)
+    dash.play()
+    dash.draw.value = 2
+    click(dash, 10, 12)
+    dash.add_points([[0.5, -0.5], [1.0, 1.0]], [0, 1])
+    assert dash.wait_for_step(dash.step_count + 3, timeout=JOIN) and dash.playing
+    dash.pause()
+    data = dash.data
+    assert data.y[-3:].tolist() == [2, 0, 1] and data.n_classes == 3 and len(data.X) == 33
+    again = from_csv(data.to_csv(tmp_path / "drawn.csv"))
+    for name in ("X", "y", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(data, name))
+    assert (again.labels, again.classes, again.name) == (data.labels, data.classes, "drawn")
+    mine = TrainingDashboard(data=again, hidden=(8,), **SMALL)  # a dashboard on the file: 3 classes
+    assert mine.classes.value == 3 and widths(mine) == [8, 3] and mine.trainer_loss == "cross_entropy"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"dataset": "moons", "classes": 3}, r"classes must be 2 for dataset 'moons' \(k classes come with: .*spiral"),
+        ({"dataset": "spiral", "classes": 1}, r"classes must be an int in \[2, 6\], got 1"),
+        ({"dataset": "spiral", "classes": 3, "loss": "hinge"}, r"loss must be 'cross_entropy' for k > 2 classes"),
+        ({"dataset": "spiral", "loss": "cross_entropy"}, r"loss must be a two-class loss for 2 classes"),
+        ({"problem": "regression", "classes": 3}, r"classes must be 2 \(the default\) for a regression problem"),
+    ],
+)
+def test_bad_class_settings_are_refused_naming_the_fix(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainingDashboard(**kwargs, **SMALL)
+
+
+def test_your_own_k_class_data_and_model():
+    from microgradx.data import spiral
+
+    data = spiral(60, classes=3, seed=1, test_ratio=0.2)
+    with pytest.raises(ValueError, match="classes=4, but the data has 3 classes"):
+        TrainingDashboard(data=data, classes=4, **SMALL)
+    with pytest.raises(ValueError, match=r"model must give 3 scores per point, one a class, got 1 outputs"):
+        TrainingDashboard(MLP(2, [4, 1], seed=0), data, **SMALL)
+    model = MLP(2, [4, 3], seed=0)
+    dash = TrainingDashboard(model, data, **SMALL)
+    assert dash.model is model and dash.classes.value == 3 and dash.classes.disabled
+    dash.fit(2)
+    assert dash.step_count == 2 and dash.trainer_loss == "cross_entropy"

@@ -666,6 +666,7 @@ class TrainingDashboard:
             with self.controls.quiet():
                 self.controls.classes.value = k
             s["classes"] = k
+        self.controls.classes.disabled = s["dataset"] not in settings.multiclass_datasets()
         return s
 
     def _set_hyper(self) -> None:
@@ -828,7 +829,7 @@ def _loss_key(s: dict) -> str:
 
 def _n_classes(data) -> int:
     """The classes of a dataset (2 for continuous targets: the setting then means nothing)."""
-    return len(data.classes) if data.labels != "real" else 2
+    return data.n_classes or 2
 
 
 def _without(data, kind: str, i: int):
