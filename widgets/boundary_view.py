@@ -308,35 +308,35 @@ class BoundaryView(widgets.GridBox):
         from PIL import Image
 
         scores = np.asarray(scores)
-        if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == self.resolution**2:
-            image = _class_image(scores.reshape(self.resolution, self.resolution, -1))
-        else:
-            image = Image.fromarray(palette_index(self._field(scores)))  # inf saturates, NaN grey: still a picture
-            image.putpalette(PALETTE)
-        out = io.BytesIO()
-        image.save(out, format="PNG", compress_level=1)
-        return out.getvalue()
+        if self._classes(scores):
+            k = scores.shape[1]
+            return _png(_class_image(class_shades(scores, _levels(k)).reshape(self.resolution, -1), k))
+        image = Image.fromarray(palette_index(self._field(scores)))  # inf saturates, NaN grey: still a picture
+        image.putpalette(PALETTE)
+        return _png(image)
+
+    def _classes(self, scores: np.ndarray) -> bool:
+        """Whether `scores` are k logits per grid point, not one value."""
+        return scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == self.resolution**2
 
     def line_svg(self, scores: np.ndarray) -> str:
         """The decision boundary, where the scores cross 0, as an SVG path in the picture's pixels; for k
         logits per point ((resolution**2, k)), the lines where the most likely class changes."""
         scores = np.asarray(scores)
-        if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == self.resolution**2:
-            with np.errstate(invalid="ignore"):  # inf - inf: NaN, no line there
-                margins = class_margins(np.clip(scores.astype(np.float64), -1e30, 1e30))
-            fields = [margins[:, c] for c in range(margins.shape[1])]  # region c's edge: its margin crosses 0
-        else:
-            fields = [scores]
-        return self._lines([np.clip(self._field(f), -1e6, 1e6) for f in fields])  # NaN stays NaN: masked
+        if self._classes(scores):
+            return self._lines(class_margins(scores).T)  # (k - 1, points): row c is region c's margin
+        return self._lines(self._field(scores)[None])
 
-    def _lines(self, fields: list[np.ndarray]) -> str:
-        """The 0 contours of (resolution, resolution) `fields` as one SVG path, found by contourpy."""
+    def _lines(self, fields: np.ndarray) -> str:
+        """The 0 contours of each of `fields` (n, resolution**2) as one SVG path, found by contourpy."""
         from contourpy import contour_generator
 
+        fields = np.clip(fields, -1e6, 1e6).reshape(-1, self.resolution, self.resolution)  # NaN stays NaN
         cell = self.size / self.resolution
         path = []
+        masked = np.isnan(fields).any()
         for field in fields:
-            if np.isnan(field).any():
+            if masked:
                 field = np.ma.masked_invalid(field)
             for xy in contour_generator(z=field).lines(0.0):  # (column, row) of each vertex
                 path.append("M" + points((xy + 0.5) * cell))
@@ -357,6 +357,12 @@ class BoundaryView(widgets.GridBox):
             output = scores is None
             if output:
                 scores = self._scores(model, threshold)
+            if output and self._classes(scores) and not self._discretize:  # k classes: colours and lines at once
+                k = scores.shape[1]
+                shades, margins = class_shades(scores, _levels(k), margins=True)
+                self.image.value = _png(_class_image(shades.reshape(self.resolution, -1), k))
+                self.line.value = self._lines(margins.T)
+                return
             shown = scores
             if self._discretize and scores.ndim == 1:
                 shown = np.where(scores >= 0, 1.0, np.where(scores < 0, -1.0, np.nan))
@@ -404,22 +410,31 @@ class BoundaryView(widgets.GridBox):
         return values / max(float(np.abs(values).max()), 1e-12) if layer == 0 else values
 
 
-def _class_image(logits: np.ndarray):
-    """A paletted Pillow image of k-class `logits` (rows, cols, k): k x (256 // k) shades (RGB beyond 128 classes)."""
+def _levels(k: int) -> int:
+    """Shades per class: k x (256 // k) fit one 8-bit palette (16 an RGB image, beyond 128 classes)."""
+    return 256 // k if k <= 128 else 16
+
+
+def _class_image(shades: np.ndarray, k: int):
+    """A Pillow image of `class_shades` (rows, cols) of k classes: paletted (RGB beyond 128 classes)."""
     from PIL import Image
 
-    k = logits.shape[-1]
-    levels = 256 // k
-    if levels < 2:
-        return Image.fromarray(class_palette(k, 16)[class_shades(logits, 16)])
-    image = Image.fromarray(class_shades(logits, levels).astype(np.uint8))
+    if k > 128:
+        return Image.fromarray(class_palette(k, _levels(k))[shades])
+    image = Image.fromarray(shades.astype(np.uint8))
     image.putpalette(_class_palette_bytes(k))
     return image
 
 
 @functools.lru_cache(maxsize=16)
 def _class_palette_bytes(k: int) -> bytes:
-    return class_palette(k, 256 // k).tobytes()
+    return class_palette(k, _levels(k)).tobytes()
+
+
+def _png(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
 
 
 def legend_svg(width: int = 300, classes=None) -> str:
