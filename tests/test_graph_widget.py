@@ -186,3 +186,69 @@ def test_draw_dot_picture_fits_its_column(dot_program):
     model = MLP(2, [3, 8, 1], seed=0)
     svg = draw_dot(model([0.5, -1.0]), model=model)._repr_mimebundle_()["image/svg+xml"]
     assert 'style="max-width:100%;height:auto"' in svg and "viewBox=" in svg
+
+
+# ---- k classes: one sample's graph ends in the k-class cross-entropy -----------------------------------------
+
+
+def three_classes(n: int = 30):
+    from microgradx.data import Dataset
+
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 3
+    X = np.column_stack([np.cos(2 * np.pi * y / 3), np.sin(2 * np.pi * y / 3)]) + rng.normal(scale=0.3, size=(n, 2))
+    return Dataset(X, y, X[:0], y[:0], name="three", labels="index", classes=("cat", "dog", "bird"))
+
+
+def softmax_cross_entropy(logits: np.ndarray, target: int) -> float:
+    z = logits - logits.max()
+    return float(np.log(np.exp(z).sum()) - z[target])
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_a_k_class_models_graph_ends_in_the_cross_entropy_and_replays(dot_program, engine):
+    from microgradx.nn import predict
+
+    data = three_classes()
+    model = build_model(2, (3,), engine=engine, seed=0, outputs=3)
+    graph = GraphWidget(model=model, data=data, sample=4, loss="cross_entropy", collapse="none")
+    logits = predict(model, data.inputs[4:5])[0]
+    assert graph.root.label == "loss" and abs(float(np.sum(graph.root.data)) - softmax_cross_entropy(logits, 1)) < 1e-12
+    svg = graph.svg.value
+    if engine == "scalar":  # the loss's own Value ops, each drawn and replayed: exp per class, then log
+        assert [n.label for n in graph.nodes if n.label.startswith("score")] == ["score[0]", "score[1]", "score[2]"]
+        ops = [n._op for n in graph.nodes]
+        assert ops.count("exp") == 3 and ops.count("log") == 1 and len(graph.stops) == len(graph.nodes)
+        assert "score[2]" in svg and ">exp<" in svg
+    else:  # the Tensor loss as one op after the (1, 3) logits
+        assert ">cross_entropy<" in svg and "shape 1x3" in svg
+    layout, first = graph.layout, numbers(svg)
+    trainer = Trainer(model, "cross_entropy", "sgd", data, lr=0.5, seed=0)
+    trainer.fit(2)
+    graph.update()
+    assert graph.layout is layout and positions(graph.svg.value) == positions(svg) and numbers(graph.svg.value) != first
+    graph.show(-1)
+    for _ in range(len(graph.stops)):
+        graph.backward_step()
+    assert graph.position == len(graph.stops) - 1 and "grad ?" not in graph.svg.value
+    graph.sample.value = 5  # class 2: the same structure, another target
+    logits = predict(model, data.inputs[5:6])[0]
+    assert abs(float(np.sum(graph.root.data)) - softmax_cross_entropy(logits, 2)) < 1e-12
+
+
+def test_a_k_class_scalar_graph_collapses_by_neuron_and_draws_its_picture(dot_program):
+    import io
+
+    from PIL import Image
+
+    from microgradx.widgets import snapshot
+
+    graph = GraphWidget(model=build_model(2, (8, 8), engine="scalar", seed=0, outputs=3), data=three_classes(),
+                        loss="cross_entropy")  # fmt: skip
+    assert graph.mode == "neuron"
+    boxes = [box.rows[0].text for box in graph.plan.boxes if box.kind == "group"]
+    assert sum(b.startswith("Neuron 2.") for b in boxes) == 3  # the three output neurons
+    assert ">cross_entropy<" in graph.svg.value  # collapsed: the loss as one op after the three output neurons
+    graph.show(len(graph.stops) // 2)
+    picture = Image.open(io.BytesIO(snapshot.graph_widget_png(graph)))
+    assert picture.width > 400 and picture.height > 200

@@ -30,6 +30,10 @@ REPLAY_SECONDS = 6.0  # a whole replay takes about this long in the browser (eac
 def sample_loss(model, data, i: int, loss: str = "hinge"):
     """The loss of `model` on sample `i` of `data`, as a graph (inputs labelled by feature name).
 
+    The model's output is labelled "score"; a model with k outputs (one logit per class, for the loss
+    'cross_entropy') gives "score[0]" ... "score[k-1]", and the graph ends in the k-class cross-entropy
+    (the scalar engine: its own Value ops, exp, sum and log, so the replay visits each).
+
     >>> from microgradx.data import moons
     >>> from microgradx.nn import MLP
     >>> root = sample_loss(MLP(2, [2, 1], seed=0), moons(10, seed=0), 3)
@@ -60,14 +64,21 @@ class SampleLoss:
         x, y = self.inputs[i], float(self.y[i])
         if self.scalar:
             score = self.model([Value(float(v), label=f) for v, f in zip(x, self.names)])
-            targets = [y]
+            if isinstance(score, list):  # k outputs: a logit per class, the class index as the target
+                for c, logit in enumerate(score):
+                    logit.label = f"score[{c}]"
+                root = self.loss([score], [int(y)])
+            else:
+                score.label = "score"
+                root = self.loss([score], [y])
         else:
             from microgradx.tensor import Tensor
 
-            score = self.model(Tensor(x[None, :], label="x")).reshape(-1)
-            targets = Tensor(np.array([y]))
-        score.label = "score"
-        root = self.loss([score] if self.scalar else score, targets)
+            score = self.model(Tensor(x[None, :], label="x"))
+            k = score.shape[-1]
+            score = score if k > 1 else score.reshape(-1)  # k logits (1, k) and a class index, or one score
+            score.label = "score"
+            root = self.loss(score, [int(y)] if k > 1 else Tensor(np.array([y])))
         root.label = "loss"
         return root
 
@@ -295,7 +306,9 @@ class GraphWidget:
 
     @staticmethod
     def _score(nodes: list) -> int | None:
-        return next((i for i, n in enumerate(nodes) if n.label == "score"), None)
+        """Where the model's output is among `nodes`: the last of its k scores; what follows is the loss."""
+        at = [i for i, n in enumerate(nodes) if n.label == "score" or n.label.startswith("score[")]
+        return at[-1] if at else None
 
     def _stops(self) -> list[int]:
         """Replay positions: the step at which each drawn box gets its gradient. A collapsed group gets it with
