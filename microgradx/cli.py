@@ -2,6 +2,7 @@
 
     microgradx demo --out out/demo          # micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons, 100 steps
     microgradx train --dataset spiral --layers 8,8 --activation tanh --steps 300 --lr 0.1 --out out/spiral
+    microgradx train --dataset spiral --classes 3 --optimizer adam --lr 0.02 --steps 300   # 3 arms, cross-entropy
     microgradx new-course my-course         # a course repository: lessons, Binder, CI under nbval
     microgradx playground                   # the dashboard alone as a web page (Voila on 127.0.0.1)
 
@@ -23,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .data import DATASETS, FEATURES, load
+from .data import DATASETS, FEATURES, MULTICLASS, load
 from .nn.mlp import ACTIVATIONS, MLP
-from .train import LOSSES, OPTIMIZERS, Divergence, Trainer, linear_decay, micrograd_demo
+from .train import LOSSES, OPTIMIZERS, Divergence, Trainer, coded_for, linear_decay, micrograd_demo
 
 __all__ = ["main", "build_parser"]
 
@@ -147,6 +148,12 @@ def _add_data_options(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--n", type=_positive_int, default=200, help="points in the dataset, train and test (default: 200)"
     )
+    train.add_argument(
+        "--classes",
+        type=_positive_int,
+        default=2,
+        help=f"classes, for {' and '.join(MULTICLASS)}: k >= 3 trains k outputs with cross_entropy (default: 2)",
+    )
     train.add_argument("--noise", type=_number(), default=None, help="dataset noise (default: the dataset's own)")
     train.add_argument(
         "--test-ratio", type=_number(high=1.0), default=0.2, help="fraction held out for testing (default: 0.2)"
@@ -170,7 +177,12 @@ def _add_model_options(train: argparse.ArgumentParser) -> None:
         default="relu",
         help="hidden activation (default: relu)",
     )
-    train.add_argument("--loss", choices=list(LOSSES), default="hinge", help="loss (default: hinge)")
+    train.add_argument(
+        "--loss",
+        choices=list(LOSSES),
+        default=None,
+        help="loss (default: hinge for two classes, cross_entropy for --classes 3 or more)",
+    )
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd", help="optimizer (default: sgd)")
     train.add_argument("--steps", type=_positive_int, default=100, help="training steps (default: 100)")
     train.add_argument("--lr", type=_number(strict=True), default=0.1, help="learning rate (default: 0.1)")
@@ -288,15 +300,19 @@ def _trainer(args) -> Trainer:
     kwargs = {"n": args.n, "seed": args.seed, "test_ratio": args.test_ratio}
     if args.noise is not None:
         kwargs["noise"] = args.noise
+    if args.classes != 2:
+        kwargs["classes"] = args.classes
     data = load(args.dataset, **kwargs)
     if args.features:
         data = data.with_features(*args.features)
-    model = MLP(data.n_features, [*args.layers, 1], activation=args.activation, seed=args.seed)
+    loss = args.loss or ("cross_entropy" if data.n_classes > 2 else "hinge")
+    outputs = data.n_classes if loss == "cross_entropy" else 1  # one score per class, or one score
+    model = MLP(data.n_features, [*args.layers, outputs], activation=args.activation, seed=args.seed)
     # the last of `steps` steps (index steps - 1) runs at lr/10, as --help says
     schedule = linear_decay(args.lr, 0.9 * args.lr, max(args.steps - 1, 1)) if args.schedule == "linear" else None
     return Trainer(
         model,
-        args.loss,
+        loss,
         args.optimizer,
         data,
         lr=args.lr,
@@ -380,7 +396,8 @@ def _graph_svg(trainer: Trainer) -> bytes:
 
     The sample is the one with the largest loss. When every loss is 0 (each point is beyond the hinge's
     margin, so every gradient of the loss is 0) the graph is of that sample's score instead, whose
-    gradients still show how each weight moves the output."""
+    gradients still show how each weight moves the output. With k classes it is the sample's softmax
+    cross-entropy over its k scores."""
     from .engine import Value
     from .graph import draw_dot
 
@@ -388,8 +405,9 @@ def _graph_svg(trainer: Trainer) -> bytes:
     sample, label, loss_value = _hardest_sample(trainer)
     x = [Value(float(v), label=f) for v, f in zip(data.inputs[sample], data.feature_names)]
     root = model(x)
-    root.label = f"score of sample {sample}"
-    if loss_value > 0:
+    if isinstance(root, Value):
+        root.label = f"score of sample {sample}"
+    if loss_value > 0 or not isinstance(root, Value):
         root = trainer.loss_fn([root], [label])
         root.label = f"loss on sample {sample}"
     model.zero_grad()
@@ -400,19 +418,21 @@ def _graph_svg(trainer: Trainer) -> bytes:
         model.zero_grad()  # the pictures leave the model as training left it
 
 
-def _hardest_sample(trainer: Trainer) -> tuple[int, float, float]:
+def _hardest_sample(trainer: Trainer) -> tuple[int, float | int, float]:
     """(index, label as the loss codes it, loss) of the training sample with the largest loss."""
-    from . import losses
     from .engine import Value
     from .nn import predict
 
-    data = trainer.data
-    coding = {getattr(losses, name): c for name, c in LOSSES.values()}.get(trainer.loss_fn)  # as Trainer codes
-    labels = (data.with_labels(coding) if coding else data).y.astype(float)
-    scores = predict(trainer.model, data.inputs).reshape(len(labels), -1)[:, 0]
-    each = [trainer.loss_fn([Value(float(s))], [float(y)]).data for s, y in zip(scores, labels)]
+    coded = coded_for(trainer.data, trainer.loss_fn)  # the labels as the Trainer codes them for its loss
+    scores = predict(trainer.model, coded.inputs).reshape(len(coded.y), -1)
+    if trainer.n_outputs > 1:
+        labels = coded.y.tolist()  # class indices
+        each = [trainer.loss_fn([[Value(s) for s in row]], [y]).data for row, y in zip(scores.tolist(), labels)]
+    else:
+        labels = coded.y.astype(float).tolist()
+        each = [trainer.loss_fn([Value(s)], [y]).data for s, y in zip(scores[:, 0].tolist(), labels)]
     sample = int(np.argmax(each))
-    return sample, float(labels[sample]), float(each[sample])
+    return sample, labels[sample], float(each[sample])
 
 
 def _new_course(args, sub) -> int:

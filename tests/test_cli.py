@@ -81,6 +81,7 @@ def test_help_documents_every_option(capsys):
         "--out",
         "--features",
         "--loss",
+        "--classes",
     ):
         assert option in text
 
@@ -183,3 +184,43 @@ def test_pictures_are_written_whole(tmp_path, dot_program, monkeypatch):
     assert all(src.startswith(f".{dst}.") and src.endswith(".tmp") for src, dst in renames)
     assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temporary file left
     assert (out / "graph.svg").read_bytes() == before["graph.svg"]  # the old one, whole
+
+
+def test_train_three_classes_picks_cross_entropy_and_three_outputs(tmp_path, dot_program, capsys):
+    from microgradx.plot import CLASS_COLOURS
+
+    out = tmp_path / "three"
+    argv = ["train", "--dataset", "spiral", "--classes", "3", "--n", "60", "--layers", "4,4", "--steps", "3"]
+    argv += ["--optimizer", "adam", "--lr", "0.02", "--size", "300", "--resolution", "40"]
+    assert main([*argv, "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "MLP(2, 4, 4, 3)" in printed and "labels='index', classes=3" in printed and "train accuracy" in printed
+    svg = ET.tostring(_check_outputs(out, size=300), encoding="unicode")
+    assert "loss on sample" in svg and "one node per neuron" in svg
+    with Image.open(out / "boundary.png") as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int).reshape(-1, 3)
+    for colour in CLASS_COLOURS[:3]:  # each class's points are drawn in its colour
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).max(axis=1) <= 8).sum() > 20, colour
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--dataset", "moons", "--classes", "3"],
+            r"dataset 'moons' has two classes; classes=3 works with spiral, blobs",
+        ),
+        (["--dataset", "spiral", "--classes", "1"], r"spiral: classes must be an integer >= 2, got 1"),
+        (
+            ["--dataset", "blobs", "--classes", "3", "--loss", "hinge"],
+            r"has 3 classes, and the loss 'hinge' is for two",
+        ),
+    ],
+)
+def test_bad_class_arguments_give_one_line(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["train", *argv, "--n", "30", "--out", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and re.search(message, err), err
