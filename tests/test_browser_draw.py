@@ -197,3 +197,52 @@ def test_a_real_click_adds_a_point_where_it_lands_and_drawing_while_playing(lab,
     assert said.startswith("6 0 drawn [1, 1, 1, -1, -1, -1] "), said
     dash.scroll_into_view_if_needed()
     screenshot(page, "draw-reset")
+
+
+K_CELLS = [
+    "from microgradx.widgets import TrainingDashboard\n"
+    "three = TrainingDashboard(dataset='spiral', classes=3, hidden=(16, 16), seed=0, speed=None, lr=0.3,\n"
+    "                          batch_size='all', test_ratio=0.3)\n"
+    "three",
+    "print(three.data, three.data.y[-1], three.trainer_loss)",
+]
+
+
+def test_three_classes_drawn_while_playing(lab, page):  # noqa: F811 (fixtures)
+    import nbformat
+    from playwright.sync_api import expect
+
+    from microgradx.plot import class_colours
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in K_CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.dir / "draw_k.ipynb").write_text(nbformat.writes(nb))
+    panel = open_notebook(page, lab, "draw_k.ipynb")
+    run_all_cells(page, panel)
+    dash = panel.locator(".mgx-dashboard").first
+    dash.scroll_into_view_if_needed()
+    selector, hint = dash.locator(".mgx-draw button"), dash.locator(".mgx-draw-hint")
+    expect(selector).to_have_text(["off", "0", "1", "2", "erase"])
+    menu = dash.locator(".widget-dropdown").filter(has=page.locator("label", has_text=re.compile("^classes$")))
+    expect(menu.locator("select")).to_have_value("3")
+    play, counter = dash.locator("button.mgx-play"), dash.locator(".mgx-step-counter")
+    play.click()
+    expect(play).to_have_text(re.compile("Pause"))
+    page.wait_for_timeout(4000)
+    selector.nth(3).click()  # class 2
+    expect(hint).to_contain_text("class 2")
+    box = dash.locator("img.mgx-boundary").bounding_box()
+    before = set(_circles(dash))
+    page.mouse.click(box["x"] + 40, box["y"] + 260)
+    after = _wait_for_count(page, dash, len(before) + 1)
+    ((cx, cy, fill),) = set(after) - before
+    assert abs(cx - 40) <= 1 and abs(cy - 260) <= 1 and fill == class_colours(3)[2]
+    moving = _step(counter)
+    page.wait_for_timeout(1500)
+    assert _step(counter) > moving
+    screenshot(page, "draw-three-classes")
+    play.click()
+    expect(play).to_have_text(re.compile("Play"))
+    said = _kernel_says(page, panel)
+    assert "classes=3" in said and said.split(")")[1].split()[:2] == ["2", "cross_entropy"], said

@@ -529,9 +529,9 @@ def test_config_rebuilds_the_same_dashboard_and_code_is_its_line():
 
 
 def test_hide_leaves_controls_out_of_the_page():
-    dash = TrainingDashboard(hidden=(2,), hide=("engine", "l2", "features", "speed"), **SMALL)
+    dash = TrainingDashboard(hidden=(2,), hide=("engine", "l2", "features", "speed", "draw", "classes"), **SMALL)
     on_page = {id(w) for w in all_widgets(dash.widget)}
-    for name in ("engine", "l2", "features", "speed"):
+    for name in ("engine", "l2", "features", "speed", "draw", "classes"):
         assert all(id(w) not in on_page for w in dash.controls.widgets_of(name))
     assert id(dash.activation) in on_page and id(dash.lr) in on_page
     with pytest.raises(ValueError, match=r"hide='engines' is not a control; the controls are play, step"):
@@ -586,7 +586,7 @@ def test_dom_hooks_for_the_browser_test():
     for hook in (
         "mgx-boundary", "mgx-boundary-line", "mgx-boundary-points", "mgx-step-counter", "mgx-play", "mgx-step",
         "mgx-reset", "mgx-speed", "mgx-feature", "mgx-regenerate", "mgx-network", "mgx-curves", "mgx-status",
-        "mgx-stats",
+        "mgx-stats", "mgx-draw", "mgx-draw-hint", "mgx-clear",
     ):  # fmt: skip
         assert hook in classes, hook
     assert "application/vnd.jupyter.widget-view+json" in dash._repr_mimebundle_()
