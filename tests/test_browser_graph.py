@@ -55,6 +55,16 @@ dash""",
     "dash.play()",
 ]
 
+CLASSES_NOTEBOOK = "graph_classes.ipynb"
+CLASSES_CELLS = [  # three classes on the scalar engine: the panel's graph ends in the k-class cross-entropy
+    """\
+from microgradx.widgets import TrainingDashboard
+
+dash = TrainingDashboard(dataset="spiral", classes=3, hidden=(4,), engine="scalar", graph=True, seed=0, speed=30)
+dash""",
+    "dash.play()",
+]
+
 STATE = """el => {
     const svg = el.querySelector('svg');
     if (!svg) return null;
@@ -92,6 +102,7 @@ def lab(tmp_path_factory, chromium_path):  # noqa: F811
         server.wait_until_up()
         write_notebook(server.dir, LIVE_NOTEBOOK, LIVE_CELLS)
         write_notebook(server.dir, DASH_NOTEBOOK, DASH_CELLS)
+        write_notebook(server.dir, CLASSES_NOTEBOOK, CLASSES_CELLS)
         yield server
     finally:
         server.stop()
@@ -167,3 +178,32 @@ def test_dashboard_play_repaints_its_graph_panel_while_boxes_stay_put(lab, page)
     assert len({s["texts"] for s in states}) >= 5, "the panel's numbers changed too rarely during 5 s of Play"
     assert len({s["boxes"] for s in states}) == 1, "boxes moved between frames"
     assert all(fits(s) for s in states), f"the panel is wider than its column: {states[-1]}"
+
+
+def test_a_three_class_dashboard_draws_updates_and_replays_its_graph_panel(lab, page):  # noqa: F811
+    panel = open_notebook(page, lab, CLASSES_NOTEBOOK)
+    run_all_cells(page, panel)
+    dashboard = panel.locator(".mgx-dashboard").first
+    dashboard.locator("img.mgx-boundary").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # a few frames of Play
+    screenshot(page, "graph_classes-dashboard-top")
+    graph = dashboard.locator(".mgx-graph").first
+    states = watch(page, graph, "graph_classes-playing")
+    assert len({s["texts"] for s in states}) >= 5, "the panel's numbers changed too rarely during 5 s of Play"
+    assert len({s["boxes"] for s in states}) == 1, "boxes moved between frames"
+    assert all(fits(s) for s in states), f"the panel is wider than its column: {states[-1]}"
+    assert "cross_entropy" in graph.inner_html()  # collapsed: the loss as one op after the three output neurons
+    legend = dashboard.locator(".mgx-boundary-legend .mgx-class")
+    assert legend.all_text_contents() == ["0", "1", "2"]
+    dashboard.locator(".mgx-play").first.click()  # pause, then step through the last backward pass
+    page.wait_for_timeout(500)
+    widget = dashboard.locator(".mgx-graph-widget").first
+    widget.locator("button", has_text=re.compile("^ ?forward$")).click()
+    hot = []
+    for _ in range(3):
+        widget.locator(".mgx-graph-step").click()
+        page.wait_for_timeout(400)
+        hot.append(graph.evaluate(STATE)["hot"])
+    assert None not in hot and len(set(hot)) == 3, f"Step did not move the highlight: {hot}"
+    dashboard.scroll_into_view_if_needed()
+    screenshot(page, "graph_classes-dashboard")

@@ -26,9 +26,11 @@ from microgradx.plot import (
     boundary_image,
     boundary_line,
     boundary_rgba,
+    class_colours,
     draw_history,
     draw_points,
     grid_scores,
+    n_classes,
 )
 
 __all__ = ["dashboard_png", "graph_widget_png", "network_axes"]
@@ -46,7 +48,8 @@ def dashboard_png(dash) -> bytes:
     grid = figure.add_gridspec(1, 3, width_ratios=(1.15, 1.0, 1.25), left=0.03, right=0.95, bottom=0.14, top=0.76)
     grid.update(wspace=0.3)
     net, boundary, curves = (figure.add_subplot(grid[0, i]) for i in range(3))
-    network_axes(net, dash.model, list(dash.data.feature_names))
+    classes = dash.data.classes if n_classes(dash.data) > 2 else ()
+    network_axes(net, dash.model, list(dash.data.feature_names), classes=classes)
     _boundary_axes(boundary, dash)
     if dash.history:
         draw_history(curves, dash.history)
@@ -85,9 +88,10 @@ def _replay_drawing(widget, rankdir: str):
         return draw_dot(widget.root, rankdir, model=widget.model, grads=grads, highlight=widget.current, **plan)
 
 
-def network_axes(ax, model, inputs: list[str]) -> None:
+def network_axes(ax, model, inputs: list[str], classes=()) -> None:
     """The network as TensorFlow Playground draws it: a column of circles per layer, a line per weight
-    (blue positive, orange negative, thicker and darker for larger), inputs named on the left."""
+    (blue positive, orange negative, thicker and darker for larger), inputs named on the left; with the
+    names of k `classes` and k outputs, each output filled with its class's colour and named on the right."""
     ax.set_axis_off()
     layers = dense_layers(model)
     if not layers:
@@ -111,6 +115,11 @@ def network_axes(ax, model, inputs: list[str]) -> None:
         ax.scatter(np.full(len(column), k), column, s=160, c="white", edgecolors="#555555", linewidths=1.0, zorder=2)
     for name, y in zip(inputs, ys[0]):
         ax.text(-0.18, y, name, ha="right", va="center", fontsize=9)
+    if classes and len(classes) == sizes[-1]:
+        ax.scatter(np.full(sizes[-1], len(sizes) - 1), ys[-1], s=160, c=list(class_colours(len(classes))),
+                   edgecolors="#555555", linewidths=1.0, zorder=3)  # fmt: skip
+        for name, y in zip(classes, ys[-1]):
+            ax.text(len(sizes) - 1 + 0.18, y, str(name), ha="left", va="center", fontsize=9)
     acts = [act for _, _, act in layers]
     ax.set_title(" · ".join(["-".join(map(str, sizes)), acts[0]]), fontsize=10)
     ax.set_xlim(-0.7, len(sizes) - 0.6)
