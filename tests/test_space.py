@@ -408,3 +408,22 @@ def test_the_widgets_docstring_examples_run():
 
     result = doctest.testmod(microgradx.widgets.space_view, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_saved_notebook_keeps_a_png_of_the_picture():
+    import io
+
+    from PIL import Image
+
+    trainer = trained(steps=30)
+    view = SpaceView(trainer, layer=2, neurons=(0, 3), size=240)
+    bundle = view._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # the live view, and beside it the picture
+    png = bundle["image/png"]
+    assert png == view._repr_mimebundle_()["image/png"]  # the same bytes on every run
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (240, 240)
+    pixels = {tuple(c) for c in np.asarray(image).reshape(-1, 3).astype(int).tolist()}
+    near = lambda colour: any(sum(abs(a - b) for a, b in zip(p, colour)) < 30 for p in pixels)  # noqa: E731
+    assert near((8, 119, 189)) and near((245, 147, 34))  # blue and orange points
+    assert "image/png" not in view._repr_mimebundle_(exclude={"image/png"})

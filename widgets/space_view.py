@@ -21,6 +21,7 @@ import numpy as np
 
 from microgradx import plot
 from microgradx.nn import dense_layers
+from microgradx.pictures import figure_png, with_png
 from microgradx.plot import NEGATIVE, POSITIVE
 from microgradx.space import Space, check_choice, hidden_space, layer_sizes
 from microgradx.train import Trainer
@@ -28,7 +29,7 @@ from microgradx.train import Trainer
 from ._svg import hex_colours
 from ._throttle import Throttle
 
-__all__ = ["SpaceView", "space_svg", "class_colours", "fit_bounds", "pixel_map", "nice_ticks"]
+__all__ = ["SpaceView", "space_svg", "space_png", "class_colours", "fit_bounds", "pixel_map", "nice_ticks"]
 
 LINE_COLOUR = "#6b7b8c"
 MARGIN = {"left": 44, "right": 10, "top": 10, "bottom": 34}  # pixels around the plot: ticks and axis names
@@ -216,6 +217,7 @@ class SpaceView(widgets.VBox):
         except (TypeError, ValueError) as e:
             raise type(e)(str(e).replace("hidden_space:", "SpaceView:")) from None
         self.space: Space | None = None  # what the last frame shows
+        self._shown = None  # (space, colours, test colours, axis names) of the last frame
         self.error: Exception | None = None  # why the last frame could not be drawn (shown in its place)
         self._sizes: list[int] | None = None
         self._lock = threading.RLock()  # one frame at a time; taken before the trainer's lock, never after
@@ -284,6 +286,11 @@ class SpaceView(widgets.VBox):
             sizes = layer_sizes(self._trainer.model, where="SpaceView")
             self._layer, self._neurons = check_choice(sizes, layer, neurons, "SpaceView")
             self._throttle.force()
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live view, and beside it a PNG of the same picture for readers without a kernel."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        return with_png(bundle, space_png, self, kwargs.get("include"), kwargs.get("exclude"))
 
     def update(self) -> None:
         """Draw a frame now, whatever the rate (between two steps if a run is on)."""
@@ -385,9 +392,9 @@ class SpaceView(widgets.VBox):
         names = [f"layer {space.layer}{activation}: neuron {space.neurons[0]}", f"neuron {space.neurons[1]}"]
         if space.layer == 0:
             names = [data.feature_names[space.neurons[0]], data.feature_names[space.neurons[1]]]
-        self.space, self._shown_data = space, data
-        self.image.value = space_svg(space, class_colours(data, data.y), class_colours(data, data.y_test),
-                                     size=self._size, names=names)  # fmt: skip
+        colours = class_colours(data, data.y), class_colours(data, data.y_test)
+        self.space, self._shown_data, self._shown = space, data, (space, *colours, names)
+        self.image.value = space_svg(space, *colours, size=self._size, names=names)
         self._show_choice()
 
     def _new_architecture(self, sizes: list[int], activations: list[str]) -> None:
@@ -436,6 +443,40 @@ class SpaceView(widgets.VBox):
         else:
             x, y = (y if change["new"] == x else x), change["new"]
         self.neurons = (x, y)
+
+
+def space_png(view: SpaceView) -> bytes:
+    """The view's last frame drawn by Matplotlib (Agg) as deterministic PNG bytes, at the view's size: what a
+    saved notebook shows where there is no kernel."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    with view._lock:
+        space, colours, test_colours, names = view._shown
+    size, dpi = view._size, 100
+    figure = Figure(figsize=(size / dpi, size / dpi), dpi=dpi)
+    left, top, right, bottom = 50 / size, MARGIN["top"] / size, MARGIN["right"] / size, 36 / size
+    ax = figure.add_axes((left, bottom, 1 - left - right, 1 - top - bottom))
+    ax.add_collection(LineCollection(list(space.lines), colors=LINE_COLOUR, linewidths=0.6, alpha=0.6))
+    for where, fills, ring in ((space.test_points, test_colours, "#000000"), (space.points, colours, "#ffffff")):
+        ok = np.isfinite(where).all(axis=1)
+        if ok.any():
+            ax.scatter(*where[ok].T, c=[f for f, good in zip(fills, ok) if good], s=14, edgecolors=ring,
+                       linewidths=0.6, zorder=2)  # fmt: skip
+    x0, x1, y0, y1 = fit_bounds(space)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    for ticks, limits, ticks_at in ((ax.set_xticks, (x0, x1), ax.set_xticklabels),
+                                    (ax.set_yticks, (y0, y1), ax.set_yticklabels)):  # fmt: skip
+        values = nice_ticks(*limits)
+        ticks(values)
+        ticks_at([f"{v:g}" for v in values])
+    ax.set_xlabel(names[0], fontsize=8, labelpad=1)
+    ax.set_ylabel(names[1], fontsize=8, labelpad=1)
+    ax.tick_params(labelsize=7, length=2, pad=1)
+    for spine in ax.spines.values():
+        spine.set_color("#cccccc")
+    return figure_png(figure, colors=256)
 
 
 def _trainer_of(source) -> Trainer:
