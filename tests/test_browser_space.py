@@ -1,6 +1,6 @@
 """The space view in a real JupyterLab + Chromium (the fixtures of test_browser.py).
 
-A notebook shows a dashboard with a `SpaceView` following it, and a second view of a scalar MLP whose
+A notebook shows a dashboard (a 3-arm spiral) with a `SpaceView` following it, and a second view of a scalar MLP whose
 Trainer runs in a thread the notebook starts. The test presses the dashboard's Play as a learner would and
 checks that the view redraws while training goes on (its points move), that picking a layer redraws it,
 that the thread-trained view ends on the trainer's last step, and that every drawing lies inside its
@@ -25,6 +25,8 @@ from test_browser import (  # noqa: F401 (fixtures)
     screenshot,
 )
 
+from microgradx.plot import CLASS_COLOURS
+
 pytestmark = pytest.mark.browser
 
 SETUP = """\
@@ -34,7 +36,7 @@ from microgradx.nn import MLP
 from microgradx.train import Trainer
 from microgradx.widgets import SpaceView, TrainingDashboard
 
-dash = TrainingDashboard(dataset="spiral", hidden=(8, 8), seed=0, speed=None, lr=0.03)
+dash = TrainingDashboard(dataset="spiral", classes=3, hidden=(8, 8), seed=0, speed=None, lr=0.03)
 view = SpaceView(dash, layer=2, neurons=(0, 1))
 view.add_class("mgx-check-dash")
 dash
@@ -96,8 +98,8 @@ def _inside(inner: dict, outer: dict, slack: float = 0.5) -> bool:
             and inner["y"] >= outer["y"] - slack and inner["b"] <= outer["b"] + slack)  # fmt: skip
 
 
-def _check_picture(view, n_points: int) -> dict:
-    """Everything drawn lies inside the picture; points in two class colours; grid lines drawn."""
+def _check_picture(view, n_points: int, colours=("#f59322", "#0877bd")) -> dict:
+    """Everything drawn lies inside the picture; points in the class `colours`; grid lines drawn."""
     picture = _picture(view)
     svg = picture["svg"]
     assert svg["r"] - svg["x"] > 200 and svg["b"] - svg["y"] > 200, "the picture is not shown at its size"
@@ -105,7 +107,7 @@ def _check_picture(view, n_points: int) -> dict:
     for part in ("circles", "lines", "texts"):
         outside = [p for p in picture[part] if not _inside(p, svg)]
         assert not outside, f"{part} outside the picture: {outside[:3]}"
-    assert {c["fill"] for c in picture["circles"]} == {"#f59322", "#0877bd"}, "points not coloured by class"
+    assert {c["fill"] for c in picture["circles"]} == set(colours), "points not coloured by class"
     lines = picture["lines"]
     assert len(lines) == 2 and all(p["length"] > 300 for p in lines), "grid lines missing"
     width = max(p["r"] for p in lines) - min(p["x"] for p in lines)
@@ -131,7 +133,8 @@ def test_the_space_view_redraws_while_the_dashboard_trains(lab, page):  # noqa: 
     view.scroll_into_view_if_needed()
     dash = panel.locator(".mgx-dashboard").first
     n = 100  # the spiral's 200 points, half of them for testing: 100 train + 100 test circles
-    before = _check_picture(view, 2 * n)
+    three = CLASS_COLOURS[:3]  # a 3-arm spiral: three classes, three colours
+    before = _check_picture(view, 2 * n, three)
     screenshot(page, "space-view-step-0")
 
     dash.locator("button.mgx-play").click()  # train as a learner does; the view below must follow
@@ -146,13 +149,13 @@ def test_the_space_view_redraws_while_the_dashboard_trains(lab, page):  # noqa: 
     expect(dash.locator("button.mgx-play")).to_contain_text("Play")
     counter = dash.locator(".mgx-step-counter")
     assert int(re.search(r"\d+", counter.inner_text()).group()) > 50
-    _check_picture(view, 2 * n)
+    _check_picture(view, 2 * n, three)
     view.screenshot(path=str(ARTIFACTS / "space-view-element.png"))
 
     # a learner picks layer 1: the picture redraws with that layer's neurons
     view.locator(".widget-dropdown select").first.select_option(label="1: hidden, tanh (8)")
     expect(view.locator(".mgx-space-xname")).to_have_text("layer 1 (tanh): neuron 0")
-    _check_picture(view, 2 * n)
+    _check_picture(view, 2 * n, three)
     view.locator(".widget-dropdown select").nth(2).select_option(label="neuron 0")  # y = x's neuron: they swap
     expect(view.locator(".mgx-space-xname")).to_have_text("layer 1 (tanh): neuron 1")
     expect(view.locator(".mgx-space-yname")).to_have_text("neuron 0")

@@ -427,3 +427,20 @@ def test_a_saved_notebook_keeps_a_png_of_the_picture():
     near = lambda colour: any(sum(abs(a - b) for a, b in zip(p, colour)) < 30 for p in pixels)  # noqa: E731
     assert near((8, 119, 189)) and near((245, 147, 34))  # blue and orange points
     assert "image/png" not in view._repr_mimebundle_(exclude={"image/png"})
+
+
+def test_k_classes_the_points_take_each_class_colour_and_the_logits_are_a_layer():
+    from microgradx.data import spiral
+    from microgradx.plot import CLASS_COLOURS
+
+    data = spiral(90, classes=3, seed=0, test_ratio=0.2)
+    model = MLP(2, [6, 5, 3], activation="tanh", seed=1)
+    trainer = Trainer(model, "cross_entropy", "adam", data, lr=0.02)
+    view = SpaceView(trainer, layer=3, neurons=(2, 0), max_fps=None)  # the three logits: the output layer
+    trainer.fit(3)
+    _, fills = circles(view.value.decode(), "train")
+    assert fills == [CLASS_COLOURS[c] for c in data.y] and len(set(fills)) == 3
+    for x, at in zip(data.X, view.space.points):
+        np.testing.assert_allclose(at, np.take(by_values(model, x, 3), [2, 0]), rtol=0, atol=1e-12)
+    assert [v for _, v in view.layer_picker.options] == [0, 1, 2, 3]
+    assert "3: outputs, linear (3)" in [label for label, _ in view.layer_picker.options]

@@ -19,10 +19,9 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
-from microgradx import plot
 from microgradx.nn import dense_layers
 from microgradx.pictures import figure_png, with_png
-from microgradx.plot import NEGATIVE, POSITIVE
+from microgradx.plot import point_colours
 from microgradx.space import Space, check_choice, hidden_space, layer_sizes
 from microgradx.train import Trainer
 
@@ -36,14 +35,11 @@ MARGIN = {"left": 44, "right": 10, "top": 10, "bottom": 34}  # pixels around the
 
 
 def class_colours(data, y) -> list[str]:
-    """Each point's colour: its class's, as the boundary draws them (two classes: orange for the low code,
-    blue for the high one); for a regression its target's colour on the Playground's ramp."""
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    """Each point's colour: its class's, as the boundary draws them (`microgradx.plot.point_colours`); for
+    a regression its target's colour on the Playground's ramp."""
     if data.labels == "real":
-        return hex_colours(y)
-    index = (y > 0).astype(np.int64) if data.labels in ("pm1", "01") else y.astype(np.int64)
-    colours = getattr(plot, "CLASS_COLOURS", (NEGATIVE, POSITIVE))  # until plot.CLASS_COLOURS (k classes) lands
-    return [colours[i % len(colours)] for i in index.tolist()]
+        return hex_colours(np.asarray(y, dtype=np.float64).reshape(-1))
+    return [str(c) for c in point_colours(data, y)]
 
 
 def fit_bounds(space: Space) -> tuple[float, float, float, float]:
