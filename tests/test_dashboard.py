@@ -742,8 +742,12 @@ def test_shift_click_and_the_eraser_remove_the_point_under_the_pointer_and_clear
     assert len(dash.data.X) == len(dash.data.X_test) == 0 and circles(dash.boundary).shape == (0, 2)
     assert "No training points" in dash.status.value
     assert dash.step() is None and dash.step_count == 0  # nothing to train on: a message, no crash
+    bundle = dash._repr_mimebundle_()  # shown in a notebook: the live view and the text, no picture of nothing
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" not in bundle
     dash.play_button.click()
     assert not dash.playing and dash.play_button.description == "Play"
+    dash.activation.value = "relu"  # a rebuild on the empty plane: a new model, the same message
+    assert "No training points" in dash.status.value and len(dash.data.X) == 0
     dash.draw.value = -1
     click(dash, 30, 30)
     dash.add_points([[0.0, 0.0], [0.5, 0.5]], 1)

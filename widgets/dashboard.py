@@ -260,6 +260,8 @@ class TrainingDashboard:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)  # deterministic, for notebooks kept as tests (nbval)
+        if not len(self.data.X) + len(self.data.X_test):  # an empty plane: the picture has no points to frame
+            return bundle
         with self._between_steps():  # a picture of this state for readers without a kernel (C7)
             return with_png(bundle, snapshot.dashboard_png, self, kwargs.get("include"), kwargs.get("exclude"))
 
@@ -624,7 +626,7 @@ class TrainingDashboard:
         )
         self.trainer.subscribe(self._on_event)
         self.error = None
-        self.status.value = ""
+        self.status.value = "" if len(self.data.X) else f"<span style='color:#b00020'>{escape(EMPTY)}</span>"
 
     def _rebuild(self) -> None:
         """Data, features, architecture, engine or seed changed: new data and model, from step 0; Play goes on."""
