@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import traitlets
 from PIL import Image
+from test_plot import sectors, three_classes  # the k-class fixtures the picture tests share
 
-from microgradx.data import Dataset, moons
+from microgradx.data import moons
 from microgradx.nn import MLP, Linear, Sequential, Tanh
 from microgradx.plot import NEGATIVE, POSITIVE, class_colours, class_palette, class_shades
 from microgradx.widgets import BoundaryView, CurvesView, NetworkView
@@ -455,27 +456,6 @@ def test_boundary_view_refuses_a_model_whose_outputs_do_not_fit_the_classes():
 
 
 # ---- k classes -----------------------------------------------------------------------------------------------
-
-
-def three_classes(n: int = 90, test: int = 30, seed: int = 0) -> Dataset:
-    """Three clusters at the corners of a triangle, class indices 0..2 named cat, dog, bird, a test split."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n + test) % 3
-    angle = 2 * np.pi * y / 3
-    X = np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(scale=0.25, size=(n + test, 2))
-    return Dataset(X[:n], y[:n], X[n:], y[n:], name="three", labels="index", classes=("cat", "dog", "bird"))
-
-
-def sectors(k: int):
-    """Logits (N, k) whose argmax is the sector of the angle around the origin: class c at 2 pi c / k, more
-    confident away from the origin."""
-    centres = 2 * np.pi * np.arange(k) / k
-
-    def logits(X):
-        angle, radius = np.arctan2(X[:, 1], X[:, 0]), np.hypot(X[:, 0], X[:, 1])
-        return 3 * np.cos(angle[:, None] - centres[None, :]) * radius[:, None]
-
-    return logits
 
 
 def hues(png: bytes) -> np.ndarray:
