@@ -21,7 +21,7 @@ from microgradx import data as datasets
 from microgradx.nn import dense_layers, predict
 from microgradx.nn.module import Module
 from microgradx.pictures import with_png
-from microgradx.train import LOSSES, Divergence, Trainer
+from microgradx.train import Divergence, Trainer, coded_for
 
 from . import settings, snapshot
 from ._throttle import Throttle
@@ -794,9 +794,8 @@ class TrainingDashboard:
         """The loss on the training set and on the test set (if any), for the current weights."""
         from microgradx.tensor import Tensor
 
-        name, coding = LOSSES[self.trainer_loss]
         loss = self.trainer.loss_fn
-        data = self.data.with_labels(coding) if coding else self.data
+        data = coded_for(self.data, self.trainer_loss)  # the labels as the Trainer codes them
         out = []
         with np.errstate(all="ignore"):
             for X, y in ((data.inputs, data.y), (data.inputs_test, data.y_test)):

@@ -47,13 +47,12 @@ class SampleLoss:
     """`sample_loss` of one model, dataset and loss: the labels coded and the engine found once, not per frame."""
 
     def __init__(self, model, data, loss: str = "hinge"):
-        from microgradx.train import LOSSES
+        from microgradx.train import LOSSES, coded_for
 
         if loss not in LOSSES:
             raise ValueError(f"sample_loss: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-        name, coding = LOSSES[loss]
-        self.model, self.loss = model, getattr(losses, name)
-        data = data.with_labels(coding) if coding else data
+        self.model, self.loss = model, getattr(losses, LOSSES[loss][0])
+        data = coded_for(data, loss)  # the labels as the Trainer codes them
         self.inputs, self.y, self.names = data.inputs, data.y, data.feature_names
         params = model.parameters()
         self.scalar = bool(params) and all(isinstance(p, Value) for p in params)  # one node per add and mul
