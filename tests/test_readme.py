@@ -58,6 +58,19 @@ def _widgets_example(ns, out):
     assert [r["step"] for r in dash.history][-1] == 29
 
 
+def _classes_example(ns, out):
+    from microgradx import data
+
+    dash, view = ns["dash"], ns["view"]
+    drawn = dash.data
+    assert drawn.n_classes == 3 and len(drawn) == len(ns["spiral"]) + 2  # two points added to the training set
+    assert drawn.X[-2:].tolist() == [[0.5, -1.0], [1.0, 1.0]] and drawn.y[-2:].tolist() == [2, 0]
+    back = data.from_csv("mine.csv")
+    assert np.array_equal(back.X, drawn.X) and np.array_equal(back.y, drawn.y) and back.classes == drawn.classes
+    view.update()  # the live redraw may still be owed to a throttled frame
+    assert view.space.points.shape == (len(drawn), 2)
+
+
 CHECKS = {  # a line that only that block has -> what its output must be
     "g += 10.0 / f": _first_example,
     "MLP(2, [16, 16, 1], seed=1337)": _nn_example,
@@ -65,6 +78,7 @@ CHECKS = {  # a line that only that block has -> what its output must be
     "BoundaryPlot(moons)": _train_example,
     "backward_steps(loss)": _graph_example,
     "TrainingDashboard(dataset=": _widgets_example,
+    "SpaceView(dash": _classes_example,
 }
 
 
