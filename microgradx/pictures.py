@@ -24,15 +24,23 @@ __all__ = ["PNG", "png_bytes", "figure_image", "figure_png", "drawing_png", "wit
 PNG = "image/png"
 
 
-def png_bytes(image, *, compress_level: int = 6, colors: int | None = None) -> bytes:
+def png_bytes(image, *, compress_level: int = 6, colors: int | None = None, keep=()) -> bytes:
     """`image` (a Pillow image) as PNG bytes without metadata chunks: the same pixels give the same bytes.
 
     `colors`: a palette of at most that many colours (median cut, no dithering: deterministic), about a
-    third of the bytes for the diagrams a notebook keeps."""
+    third of the bytes for the diagrams a notebook keeps. `keep`: colours ('#rrggbb') the palette holds
+    exactly whatever their share of the pixels; median cut alone merges a colour that covers few pixels (a
+    class's points and legend dot) into a big neighbour."""
     if colors is not None:
         from PIL import Image
 
-        image = image.convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        image = image.convert("RGB")
+        kept = [int(c[i : i + 2], 16) for c in keep for i in (1, 3, 5)]
+        palette = image.quantize(colors - len(keep), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        if kept:  # the median-cut colours plus the kept ones, each pixel mapped to the nearest
+            palette.putpalette(palette.getpalette()[: 3 * (colors - len(keep))] + kept)
+            palette = image.quantize(palette=palette, dither=Image.Dither.NONE)
+        image = palette
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=compress_level)
     return out.getvalue()
@@ -48,9 +56,9 @@ def figure_image(figure):
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def figure_png(figure, *, compress_level: int = 6, colors: int | None = None) -> bytes:
-    """A Matplotlib `Figure` as deterministic PNG bytes (`colors`: see `png_bytes`)."""
-    return png_bytes(figure_image(figure), compress_level=compress_level, colors=colors)
+def figure_png(figure, *, compress_level: int = 6, colors: int | None = None, keep=()) -> bytes:
+    """A Matplotlib `Figure` as deterministic PNG bytes (`colors`, `keep`: see `png_bytes`)."""
+    return png_bytes(figure_image(figure), compress_level=compress_level, colors=colors, keep=keep)
 
 
 def drawing_png(drawing, *, max_width: int = 4000) -> bytes:

@@ -952,3 +952,22 @@ def test_your_own_k_class_data_and_model():
     assert dash.model is model and dash.classes.value == 3 and dash.classes.disabled
     dash.fit(2)
     assert dash.step_count == 2 and dash.trainer_loss == "cross_entropy"
+
+
+def test_the_saved_picture_keeps_every_class_colour_of_a_few_drawn_points():
+    """A notebook's PNG of a drawn 3-class dashboard: class 2's few points and legend dot keep their colour
+    (a median-cut palette merged them into blue)."""
+    from microgradx.plot import CLASS_COLOURS
+
+    dash = TrainingDashboard(dataset="spiral", classes=3, hidden=(8,), seed=0)
+    dash.clear_points()
+    angles = np.linspace(0, 2 * np.pi, 20, endpoint=False)
+    dash.add_points(np.column_stack([3 * np.cos(angles), 3 * np.sin(angles)]).tolist(), 0)
+    dash.add_points(np.random.default_rng(0).normal(0, 0.3, (15, 2)).tolist(), 1)
+    dash.add_points([[x, -5.0] for x in np.linspace(-4, 4, 17)], 2)
+    dash.fit(200)
+    png = dash._repr_mimebundle_()["image/png"]
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    for colour in CLASS_COLOURS[:3]:
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 50, f"class colour {colour} lost in the PNG"

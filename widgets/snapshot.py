@@ -60,7 +60,7 @@ def dashboard_png(dash) -> bytes:
     figure.text(0.01, 0.885, _settings(dash), fontsize=10, va="top", color="#444444")
     if dash.error is not None:
         figure.text(0.01, 0.02, f"Stopped: {dash.error}", fontsize=10, color="#b00020")
-    return figure_png(figure, colors=256)
+    return figure_png(figure, colors=256, keep=class_colours(len(classes)) if classes else ())  # a class's few points
 
 
 def graph_widget_png(widget) -> bytes:
