@@ -391,7 +391,7 @@ class _Scale:
             return 0.0
         if not math.isfinite(m):
             return 1.0  # inf or NaN: as hot as it gets, so it is seen
-        return min(1.0, max(0.0, 1.0 + math.log10(m / self.top) / DECADES))
+        return min(1.0, max(0.0, 1.0 + (math.log10(m) - math.log10(self.top)) / DECADES))  # m / top may underflow to 0
 
 
 def _edge_style(t: float) -> tuple[str, float]:

@@ -473,3 +473,10 @@ def test_importing_the_graph_module_does_not_import_graphviz():
     code = "import sys, microgradx.graph; print('graphviz' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_edge_shading_of_a_gradient_far_below_the_largest_is_cold_not_an_error():
+    """|grad| / largest underflows to 0 for 5e-324 beside 1e300 (hypothesis found leaves like these)."""
+    scale = S._Scale([1e300, 5e-324, 1.0])
+    assert scale(5e-324) == 0.0 and scale(1e300) == 1.0
+    assert scale(1e300 * 10.0 ** -S.DECADES / 2) == 0.0 < scale(1e300 * 10.0 ** (1 - S.DECADES))
